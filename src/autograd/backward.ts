@@ -1,0 +1,94 @@
+// Reverse-mode differentiation over the recorded graph: order the nodes that lead to the
+// root topologically, walk them in reverse, call each backward, and sum gradients that reach
+// the same tensor. Leaves that require grad accumulate into `.grad` (so gradients from
+// several backward calls add up, as in PyTorch, until the optimizer's zeroGrad).
+
+import type { Tensor } from '../tensor/tensor.js';
+import { shapeToString, sameShape } from '../tensor/shape.js';
+import { enableGrad, noGrad } from './grad-mode.js';
+
+export interface BackwardOptions {
+  /** Keep the graph so backward can run through it again. */
+  retainGraph?: boolean;
+  /** Record the backward pass itself, for higher-order gradients. */
+  createGraph?: boolean;
+}
+
+/** Tensors reachable from root through gradFn inputs, in reverse topological order (root first). */
+function reverseTopologicalOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const visited = new Set<Tensor>();
+  // iterative DFS with an explicit stack: deep graphs (long RNN unrolls) must not overflow
+  const stack: [Tensor, number][] = [[root, 0]];
+  visited.add(root);
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    const [t, i] = top;
+    const inputs = t.gradFn ? t.gradFn.inputs : [];
+    if (i < inputs.length) {
+      top[1]++;
+      const child = inputs[i];
+      if (child && child.requiresGrad && !visited.has(child)) {
+        visited.add(child);
+        stack.push([child, 0]);
+      }
+    } else {
+      stack.pop();
+      order.push(t);
+    }
+  }
+  return order.reverse();
+}
+
+export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptions = {}): void {
+  if (!root.requiresGrad) {
+    throw new Error('backward: the tensor does not require grad (no input required grad, or it was computed under noGrad)');
+  }
+  let seed = gradient;
+  if (!seed) {
+    if (root.size !== 1) {
+      throw new Error(`backward: a gradient must be given for a non-scalar output of shape ${shapeToString(root.shape)}`);
+    }
+    seed = noGrad(() => root.detach().clone().fill_(1));
+  } else if (!sameShape(seed.shape, root.shape)) {
+    throw new Error(`backward: gradient shape ${shapeToString(seed.shape)} does not match output shape ${shapeToString(root.shape)}`);
+  }
+
+  const run = () => {
+    const grads = new Map<Tensor, Tensor>([[root, seed!]]);
+    for (const t of reverseTopologicalOrder(root)) {
+      const g = grads.get(t);
+      if (!g) continue;
+      grads.delete(t); // free memory as soon as it has been propagated
+      const fn = t.gradFn;
+      if (!fn) { accumulateLeaf(t, g, options.createGraph === true); continue; }
+      if (t.retainsGrad) accumulateLeaf(t, g, options.createGraph === true);
+      if (!fn.backward) {
+        throw new Error(`backward: trying to go through the graph of '${fn.name}' a second time; ` +
+          'pass { retainGraph: true } to the first backward() to keep it');
+      }
+      const inputGrads = fn.backward(g);
+      if (!options.retainGraph) fn.backward = null;
+      fn.inputs.forEach((input, i) => {
+        const gi = inputGrads[i];
+        if (!input || !input.requiresGrad || !gi) return;
+        if (!sameShape(gi.shape, input.shape)) {
+          throw new Error(`backward: '${fn.name}' produced a gradient of shape ${shapeToString(gi.shape)} ` +
+            `for an input of shape ${shapeToString(input.shape)} (internal error)`);
+        }
+        const prev = grads.get(input);
+        grads.set(input, prev ? prev.add(gi) : gi);
+      });
+    }
+  };
+  if (options.createGraph) enableGrad(run); else noGrad(run);
+}
+
+function accumulateLeaf(t: Tensor, g: Tensor, createGraph: boolean): void {
+  if (!t.grad) {
+    // detach so that later in-place accumulation never touches a tensor in another graph
+    t.grad = createGraph ? g : g.detach();
+  } else {
+    t.grad = createGraph ? t.grad.add(g) : noGrad(() => t.grad!.add(g));
+  }
+}

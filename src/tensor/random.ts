@@ -1,0 +1,102 @@
+// Seeded pseudo-random numbers: xoshiro128** (fast, 2^128 - 1 period, good statistical
+// quality) seeded through splitmix32 so that nearby seeds give unrelated streams. The state is
+// four 32-bit words, which checkpoints save so that a resumed run continues the same stream.
+
+function splitmix32(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x9e3779b9) >>> 0;
+    let z = s;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    return (z ^ (z >>> 16)) >>> 0;
+  };
+}
+
+export class Generator {
+  private s0 = 0; private s1 = 0; private s2 = 0; private s3 = 0;
+  /** A cached second normal deviate from the last Box-Muller pair. */
+  private spareNormal: number | null = null;
+
+  constructor(seed = 0) { this.manualSeed(seed); }
+
+  manualSeed(seed: number): this {
+    if (!Number.isFinite(seed)) throw new Error(`manualSeed: seed must be a finite number, got ${seed}`);
+    // fold seeds beyond 32 bits in, so that e.g. Date.now() seeds differ
+    const next = splitmix32((seed >>> 0) ^ Math.floor(seed / 4294967296));
+    this.s0 = next(); this.s1 = next(); this.s2 = next(); this.s3 = next();
+    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+    this.spareNormal = null;
+    return this;
+  }
+
+  /** Uniform 32-bit unsigned integer. */
+  nextUint32(): number {
+    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
+    const t = this.s1 << 9;
+    this.s2 ^= this.s0; this.s3 ^= this.s1; this.s1 ^= this.s2; this.s0 ^= this.s3;
+    this.s2 ^= t;
+    this.s3 = rotl(this.s3, 11);
+    return result;
+  }
+
+  /** Uniform in [0, 1) with 53 random bits. */
+  random(): number {
+    const hi = this.nextUint32() >>> 5, lo = this.nextUint32() >>> 6;
+    return (hi * 67108864 + lo) / 9007199254740992;
+  }
+
+  /** Uniform integer in [low, high). */
+  randint(low: number, high: number): number {
+    const range = high - low;
+    if (!(range > 0)) throw new Error(`randint: empty range [${low}, ${high})`);
+    return low + Math.floor(this.random() * range);
+  }
+
+  /** Standard normal deviate (Box-Muller; both values of each pair are used). */
+  normal(): number {
+    if (this.spareNormal !== null) { const v = this.spareNormal; this.spareNormal = null; return v; }
+    let u = 0;
+    while (u === 0) u = this.random();
+    const v = this.random();
+    const r = Math.sqrt(-2 * Math.log(u)), theta = 2 * Math.PI * v;
+    this.spareNormal = r * Math.sin(theta);
+    return r * Math.cos(theta);
+  }
+
+  /** Random permutation of 0..n-1 (Fisher-Yates). */
+  permutation(n: number): Int32Array {
+    const p = new Int32Array(n);
+    for (let i = 0; i < n; i++) p[i] = i;
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(this.random() * (i + 1));
+      const t = p[i]; p[i] = p[j]; p[j] = t;
+    }
+    return p;
+  }
+
+  getState(): number[] {
+    return [this.s0, this.s1, this.s2, this.s3, this.spareNormal ?? Number.NaN];
+  }
+
+  setState(state: readonly number[]): this {
+    if (!Array.isArray(state) || state.length !== 5 || state.slice(0, 4).some((v) => !Number.isInteger(v) || v < 0 || v > 0xffffffff)) {
+      throw new Error('Generator.setState: expected the 5-number array that getState() returns');
+    }
+    [this.s0, this.s1, this.s2, this.s3] = state;
+    this.spareNormal = Number.isNaN(state[4]) ? null : state[4];
+    return this;
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return ((x << k) | (x >>> (32 - k))) >>> 0;
+}
+
+/** The generator that creation functions and layers use unless given another. */
+export const defaultGenerator = new Generator(0);
+
+/** Seeds the default generator, as torch.manual_seed. */
+export function manualSeed(seed: number): void {
+  defaultGenerator.manualSeed(seed);
+}
