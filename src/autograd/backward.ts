@@ -86,8 +86,10 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
 
 function accumulateLeaf(t: Tensor, g: Tensor, createGraph: boolean): void {
   if (!t.grad) {
-    // detach so that later in-place accumulation never touches a tensor in another graph
-    t.grad = createGraph ? g : g.detach();
+    // A copy, not g itself: backward functions hand the same tensor to several inputs (add
+    // returns [g, g]) and the seed may be the caller's, so sharing would let an in-place
+    // change of one .grad (clipping, zeroGrad) alter another.
+    t.grad = createGraph ? g : g.detach().clone();
   } else {
     t.grad = createGraph ? t.grad.add(g) : noGrad(() => t.grad!.add(g));
   }

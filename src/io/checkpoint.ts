@@ -23,7 +23,7 @@ export interface CheckpointInfo {
 interface CheckpointMeta extends CheckpointInfo {
   format: typeof FORMAT;
   optimizer: OptimizerStateMeta | null;
-  rng: number[];
+  rng: (number | null)[];
 }
 
 export function saveCheckpoint(path: string, model: Module, optimizer: Optimizer | null, info: CheckpointInfo): void {

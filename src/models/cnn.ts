@@ -46,7 +46,8 @@ function writePredictionGrid(path: string, images: Tensor, pred: Int32Array, lab
   const pixels = images.dataSync().subarray(0, n * 28 * 28) as Float32Array;
   writeImageGrid(path, pixels, {
     n, channels: 1, height: 28, width: 28, cols: 5, scale: 3,
-    captions: Array.from({ length: n }, (_, i) => `${classNames[pred[i]]}/${classNames[labels[i]]}`),
+    // predicted class on the first line, the true class in parentheses below
+    captions: Array.from({ length: n }, (_, i) => `${classNames[pred[i]]}\n(${classNames[labels[i]]})`),
     captionColors: Array.from({ length: n }, (_, i) => (pred[i] === labels[i] ? [64, 200, 64] : [230, 60, 60]) as [number, number, number]),
   });
 }

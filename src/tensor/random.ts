@@ -75,16 +75,19 @@ export class Generator {
     return p;
   }
 
-  getState(): number[] {
-    return [this.s0, this.s1, this.s2, this.s3, this.spareNormal ?? Number.NaN];
+  /** The state as JSON-friendly numbers: four state words and the cached normal (or null). */
+  getState(): (number | null)[] {
+    return [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0, this.spareNormal];
   }
 
-  setState(state: readonly number[]): this {
-    if (!Array.isArray(state) || state.length !== 5 || state.slice(0, 4).some((v) => !Number.isInteger(v) || v < 0 || v > 0xffffffff)) {
-      throw new Error('Generator.setState: expected the 5-number array that getState() returns');
+  setState(state: readonly (number | null)[]): this {
+    const words = Array.isArray(state) ? state.slice(0, 4) : [];
+    if (state.length !== 5 || words.some((v) => !Number.isInteger(v) || (v as number) < 0 || (v as number) > 0xffffffff) ||
+        (state[4] !== null && typeof state[4] !== 'number')) {
+      throw new Error('Generator.setState: expected the 5-element array that getState() returns');
     }
-    [this.s0, this.s1, this.s2, this.s3] = state;
-    this.spareNormal = Number.isNaN(state[4]) ? null : state[4];
+    [this.s0, this.s1, this.s2, this.s3] = words as number[];
+    this.spareNormal = state[4];
     return this;
   }
 }

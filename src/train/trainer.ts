@@ -17,6 +17,7 @@ import { Generator } from '../tensor/random.js';
 import type { Callback, Logs } from './callback.js';
 import { ProgressCallback } from './callbacks/progress.js';
 import { resolveMetric, type Metric, type MetricSpec } from './batch-metrics.js';
+import { loadCheckpoint } from '../io/checkpoint.js';
 
 export type LossFn = (output: Tensor, target: Tensor) => Tensor;
 
@@ -45,6 +46,8 @@ export interface FitOptions {
   transform?: BatchTransform;
   /** Batch size for validation (default: larger than the training batch). */
   evalBatchSize?: number;
+  /** Epoch to start from (0-based), e.g. the `epoch` a checkpoint returned, to resume a run. */
+  initialEpoch?: number;
 }
 
 export interface History {
@@ -106,9 +109,10 @@ export class Trainer {
       }
     };
     await emit('onTrainBegin', { epochs, stepsPerEpoch: loader.length });
-    const augment = new Generator(seed + 1);
-    for (let epoch = 0; epoch < epochs && !this.stopTraining; epoch++) {
+    for (let epoch = options.initialEpoch ?? 0; epoch < epochs && !this.stopTraining; epoch++) {
       await emit('onEpochBegin', epoch);
+      // augmentation draws from a per-epoch stream, so a resumed run sees the same batches
+      const augment = new Generator(seed * 7919 + epoch + 1);
       this.model.train();
       const sums = new Map<string, number>();
       let seen = 0, step = 0, lastYield = performance.now();
@@ -145,6 +149,16 @@ export class Trainer {
     history.samplesPerSecond = samples / Math.max(history.trainSeconds, 1e-9);
     await emit('onTrainEnd', history.epochs[history.epochs.length - 1] ?? {});
     return history;
+  }
+
+  /**
+   * Restores model, optimizer and RNG state from a checkpoint written by ModelCheckpoint;
+   * returns the number of epochs it had completed (pass it as fit's initialEpoch).
+   */
+  resume(checkpointPath: string): number {
+    const info = loadCheckpoint(checkpointPath, this.model, this.optimizer);
+    this.globalStep = info.step;
+    return info.epoch;
   }
 
   /** One optimizer step on a batch; returns the batch's loss and metrics. */

@@ -1,0 +1,7 @@
+// Files: safetensors, model weights, training checkpoints, PNG images, atomic writes.
+
+export { readSafetensors, writeSafetensors, decodeSafetensors, encodeSafetensors, type SafetensorsContents } from './safetensors.js';
+export { saveWeights, loadWeights } from './weights.js';
+export { saveCheckpoint, loadCheckpoint, type CheckpointInfo } from './checkpoint.js';
+export { encodePng, decodePng, writePng } from './png.js';
+export { writeFileAtomic } from './atomic-write.js';
