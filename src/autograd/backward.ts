@@ -68,10 +68,13 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
           'pass { retainGraph: true } to the first backward() to keep it');
       }
       const inputGrads = fn.backward(g);
-      if (!options.retainGraph) fn.backward = null;
+      // like PyTorch, createGraph implies retainGraph: the new graph reuses the forward's
+      if (!(options.retainGraph ?? options.createGraph)) fn.backward = null;
       fn.inputs.forEach((input, i) => {
-        const gi = inputGrads[i];
+        let gi = inputGrads[i];
         if (!input || !input.requiresGrad || !gi) return;
+        // a float32 input mixed with float64 gets a float32 gradient, as in PyTorch
+        if (gi.dtype !== input.dtype) gi = gi.to(input.dtype);
         if (!sameShape(gi.shape, input.shape)) {
           throw new Error(`backward: '${fn.name}' produced a gradient of shape ${shapeToString(gi.shape)} ` +
             `for an input of shape ${shapeToString(input.shape)} (internal error)`);

@@ -17,7 +17,7 @@ export type Storage = TypedArray;
 /** Elementwise functions of one input. `p0`, `p1` parametrise the ones that need it. */
 export type UnaryOp =
   | 'neg' | 'abs' | 'sign' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'square' | 'reciprocal'
-  | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'relu' | 'gelu' | 'floor' | 'ceil' | 'round'
+  | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'relu' | 'gelu' | 'erf' | 'floor' | 'ceil' | 'round'
   | 'leakyRelu' // p0 = negative slope
   | 'powScalar' // x ** p0
   | 'clamp'     // min(max(x, p0), p1)

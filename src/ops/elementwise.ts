@@ -6,6 +6,7 @@ import { record } from '../autograd/graph.js';
 import { broadcastShapes, sameShape } from '../tensor/shape.js';
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
 import { isFloating, type DType } from '../tensor/dtype.js';
+import { isGradEnabled } from '../autograd/grad-mode.js';
 import { asTensors, castTo, commonDType, empty, K, sumToShape, toFloating } from './util.js';
 
 // --- building blocks ---------------------------------------------------------------------
@@ -43,7 +44,7 @@ function binaryOp(name: string, op: BinaryOp, aIn: TensorLike, bIn: TensorLike,
 
 /** a + alpha * b */
 export function add(a: TensorLike, b: TensorLike, alpha = 1): Tensor {
-  if (alpha !== 1) b = mul(b, alpha);
+  if (alpha !== 1) b = typeof b === 'number' ? b * alpha : mul(b, alpha);
   if (a instanceof Tensor && typeof b === 'number' && isFloating(a.dtype)) return affine(a, 1, b);
   if (b instanceof Tensor && typeof a === 'number' && isFloating(b.dtype)) return affine(b, 1, a);
   return binaryOp('add', 'add', a, b, (g) => [g, g]);
@@ -51,7 +52,7 @@ export function add(a: TensorLike, b: TensorLike, alpha = 1): Tensor {
 
 /** a - alpha * b */
 export function sub(a: TensorLike, b: TensorLike, alpha = 1): Tensor {
-  if (alpha !== 1) b = mul(b, alpha);
+  if (alpha !== 1) b = typeof b === 'number' ? b * alpha : mul(b, alpha);
   if (a instanceof Tensor && typeof b === 'number' && isFloating(a.dtype)) return affine(a, 1, -b);
   if (b instanceof Tensor && typeof a === 'number' && isFloating(b.dtype)) return affine(b, -1, a);
   return binaryOp('sub', 'sub', a, b, (g) => [g, neg(g)]);
@@ -79,6 +80,9 @@ export function affine(x: Tensor, scale: number, shift: number): Tensor {
 export function pow(a: TensorLike, exponent: TensorLike): Tensor {
   if (a instanceof Tensor && typeof exponent === 'number') {
     const x = a, e = exponent;
+    if (x.dtype === 'int32' && Number.isInteger(e) && e < 0) {
+      throw new Error('pow: integers to negative integer powers are not allowed (convert the tensor with .float() first)');
+    }
     const out = unaryKernel('powScalar', x, !Number.isInteger(e), e);
     return record('pow', out, [x], (g) => [e === 0 ? mul(g, 0) : mul(g, mul(pow(x, e - 1), e))]);
   }
@@ -185,32 +189,45 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
 
 // --- activations (fused gradient kernels) --------------------------------------------------
 
-/** Backward of an activation as one fused kernel: op(g, saved) */
-function activationGrad(op: BinaryOp, g: Tensor, saved: Tensor, p0?: number): Tensor {
+/**
+ * Backward of an activation: one fused kernel op(g, saved) normally; when the backward pass is
+ * itself recorded (backward with createGraph), the same formula built from differentiable ops.
+ */
+function activationGrad(op: BinaryOp, g: Tensor, saved: Tensor, p0: number | undefined, composite: () => Tensor): Tensor {
+  if (isGradEnabled() && (g.requiresGrad || saved.requiresGrad)) return composite();
   return binaryKernel(op, g, saved, op, undefined, p0);
 }
 
 export function relu(x: Tensor): Tensor {
   const out = unaryKernel('relu', x, false);
   // out > 0 exactly where x > 0, so the output can stand in for the input
-  return record('relu', out, [x], (g) => [activationGrad('reluGrad', g, out)]);
+  return record('relu', out, [x], (g) => [activationGrad('reluGrad', g, out, undefined, () => where(gt(out, 0), g, 0))]);
 }
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   const out = unaryKernel('leakyRelu', x, true, negativeSlope);
-  return record('leakyRelu', out, [x], (g) => [activationGrad('leakyReluGrad', g, x, negativeSlope)]);
+  return record('leakyRelu', out, [x], (g) => [activationGrad('leakyReluGrad', g, x, negativeSlope,
+    () => mul(g, add(mul(gt(x, 0), 1 - negativeSlope), negativeSlope)))]);
 }
 export function sigmoid(x: Tensor): Tensor {
   const out = unaryKernel('sigmoid', x, true);
-  return record('sigmoid', out, [x], (g) => [activationGrad('sigmoidGrad', g, out)]);
+  return record('sigmoid', out, [x], (g) => [activationGrad('sigmoidGrad', g, out, undefined, () => mul(g, mul(out, sub(1, out))))]);
 }
 export function tanh(x: Tensor): Tensor {
   const out = unaryKernel('tanh', x, true);
-  return record('tanh', out, [x], (g) => [activationGrad('tanhGrad', g, out)]);
+  return record('tanh', out, [x], (g) => [activationGrad('tanhGrad', g, out, undefined, () => mul(g, sub(1, square(out))))]);
 }
 /** GELU in its exact erf form (PyTorch's default approximate='none'). */
 export function gelu(x: Tensor): Tensor {
-  return record('gelu', unaryKernel('gelu', x, true), [x], (g) => [activationGrad('geluGrad', g, x)]);
+  // d/dx x*Phi(x) = Phi(x) + x*phi(x), with Phi(x) = (1 + erf(x/sqrt2))/2, phi(x) = exp(-x^2/2)/sqrt(2pi)
+  return record('gelu', unaryKernel('gelu', x, true), [x], (g) => [activationGrad('geluGrad', g, x, undefined, () =>
+    mul(g, add(mul(add(erf(mul(x, Math.SQRT1_2)), 1), 0.5), mul(x, mul(exp(mul(square(x), -0.5)), 1 / Math.sqrt(2 * Math.PI))))))]);
 }
+/** The error function. */
+export function erf(x: Tensor): Tensor {
+  // d/dx erf(x) = 2/sqrt(pi) * exp(-x^2)
+  return record('erf', unaryKernel('erf', x, true), [x], (g) => [mul(g, mul(exp(neg(square(x))), 2 / Math.sqrt(Math.PI)))]);
+}
+
 /** log(1 + exp(x)), computed without overflow. */
 export function softplus(x: Tensor): Tensor {
   return record('softplus', unaryKernel('softplus', x, true), [x], (g) => [mul(g, sigmoid(x))]);

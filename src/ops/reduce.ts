@@ -27,6 +27,9 @@ function reduceKernel(op: ReduceOp, x: Tensor, axes: readonly number[]): Tensor 
     const last = runs[runs.length - 1];
     if (last && last[1] === a) last[1] = a + 1; else runs.push([a, a + 1]);
   }
+  // nothing to reduce (a 0-d input, or an empty axis list): still a new tensor, so that the
+  // op's graph node never attaches to its own input
+  if (runs.length === 0) { const copy = empty(x.shape, x.dtype); K().copy(x.storage, copy.storage); return copy; }
   let cur = x;
   let shape = x.shape.slice();
   for (let r = runs.length - 1; r >= 0; r--) {

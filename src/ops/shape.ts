@@ -68,6 +68,11 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   const lead = shape.length - x.ndim;
   if (lead < 0) throw new Error(`expand: target ${shapeToString(shape)} has fewer dimensions than input ${shapeToString(x.shape)}`);
   const target = shape.map((d, i) => (d === -1 && i >= lead ? x.shape[i - lead] : d));
+  const bad = target.findIndex((d) => !Number.isInteger(d) || d < 0);
+  if (bad >= 0) {
+    throw new Error(`expand: invalid size ${shape[bad]} for dimension ${bad} of ${shapeToString(shape)}` +
+      (shape[bad] === -1 ? ' (-1 only keeps an existing dimension, not a new leading one)' : ''));
+  }
   target.forEach((d, i) => {
     const src = i >= lead ? x.shape[i - lead] : 1;
     if (src !== d && src !== 1) {
@@ -105,7 +110,12 @@ export function transpose(x: Tensor, dim0 = -2, dim1 = -1): Tensor {
 }
 
 /** Elements start..start+length-1 along `axis`. */
+function requireRankAtLeast1(x: Tensor, op: string): void {
+  if (x.ndim === 0) throw new Error(`${op}: expected a tensor with at least one dimension, got a 0-d tensor`);
+}
+
 export function narrow(x: Tensor, axis: number, start: number, length: number): Tensor {
+  requireRankAtLeast1(x, 'narrow');
   const a = normalizeAxis(axis, x.ndim, 'narrow');
   const size = x.shape[a];
   const s = start < 0 ? start + size : start;
@@ -126,6 +136,7 @@ export function narrow(x: Tensor, axis: number, start: number, length: number): 
 
 /** x[start:end] along `axis`, with Python-style negative and clamped bounds. */
 export function slice(x: Tensor, axis: number, start = 0, end?: number, step = 1): Tensor {
+  requireRankAtLeast1(x, 'slice');
   if (step !== 1) throw new Error(`slice: only step 1 is supported, got ${step}`);
   const a = normalizeAxis(axis, x.ndim, 'slice');
   const size = x.shape[a];
@@ -136,6 +147,7 @@ export function slice(x: Tensor, axis: number, start = 0, end?: number, step = 1
 
 /** The slice at `index` along `axis`, with that dimension removed. */
 export function select(x: Tensor, axis: number, index: number): Tensor {
+  requireRankAtLeast1(x, 'select');
   const a = normalizeAxis(axis, x.ndim, 'select');
   const size = x.shape[a];
   const i = index < 0 ? index + size : index;
@@ -147,6 +159,7 @@ export function select(x: Tensor, axis: number, index: number): Tensor {
 export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   if (tensors.length === 0) throw new Error('concat: needs at least one tensor');
   const first = tensors[0];
+  tensors.forEach((t, k) => { if (t.ndim === 0) throw new Error(`concat: tensor ${k} is 0-d; zero-dimensional tensors cannot be concatenated (use stack)`); });
   const a = normalizeAxis(axis, first.ndim, 'concat');
   let dtype: DType = first.dtype;
   tensors.forEach((t, k) => {
@@ -202,6 +215,8 @@ export function split(x: Tensor, sizes: number | readonly number[], axis = 0): T
 
 /** Splits into `chunks` nearly equal pieces, as torch.chunk. */
 export function chunk(x: Tensor, chunks: number, axis = 0): Tensor[] {
+  if (!Number.isInteger(chunks) || chunks <= 0) throw new Error(`chunk: the number of chunks must be a positive integer, got ${chunks}`);
+  requireRankAtLeast1(x, 'chunk');
   const a = normalizeAxis(axis, x.ndim, 'chunk');
   return split(x, Math.max(1, Math.ceil(x.shape[a] / chunks)), a);
 }

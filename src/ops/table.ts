@@ -116,6 +116,7 @@ export const OP_TABLE: OpInfo[] = [
   unaryOp('relu', 'relu', ops.relu, awayFromZero([3, 4]), ['binary:reluGrad']),
   unaryOp('leakyRelu', 'leakyRelu', (x) => ops.leakyRelu(x, 0.1), awayFromZero([3, 4]), ['binary:leakyReluGrad']),
   unaryOp('gelu', 'gelu', ops.gelu, uniform([3, 4], -4, 4), ['binary:geluGrad']),
+  unaryOp('erf', 'erf', ops.erf, uniform([3, 4], -2, 2), ['unary:exp', 'binary:mul']),
   unaryOp('softplus', 'softplus', ops.softplus, uniform([3, 4], -5, 5), ['unary:sigmoid', 'binary:mul']),
   unaryOp('clamp', 'clamp', (x) => ops.clamp(x, -0.5, 0.5), awayFromZero([4, 4]), ['binary:ge', 'binary:le', 'binary:mul']),
   // reductions

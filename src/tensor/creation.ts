@@ -143,7 +143,8 @@ function randomTensor(shape: readonly number[], options: RandomOptions, op: stri
 
 /** Uniform on [0, 1). */
 export function rand(shape: readonly number[], options: RandomOptions = {}): Tensor {
-  return randomTensor(shape, options, 'rand', (g) => g.random());
+  const float32 = (options.dtype ?? 'float32') === 'float32';
+  return randomTensor(shape, options, 'rand', float32 ? (g) => g.randomFloat32() : (g) => g.random());
 }
 
 /** Standard normal. */

@@ -8,12 +8,13 @@ import { numel } from './shape.js';
 const EDGE = 3;        // items shown at each end of a summarised dimension
 const THRESHOLD = 1000; // summarise tensors with more elements than this
 
-function formatNumber(v: number, isInt: boolean, sci: boolean): string {
+/** `whole`: every finite value of the tensor is a whole number, printed as "3." (PyTorch's style). */
+function formatNumber(v: number, isInt: boolean, sci: boolean, whole: boolean): string {
   if (isInt) return String(v);
   if (Number.isNaN(v)) return 'nan';
   if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
   if (sci) return v.toExponential(4);
-  return Number.isInteger(v) ? `${v}.` : v.toFixed(4);
+  return whole ? `${v}.` : v.toFixed(4);
 }
 
 export function formatTensor(t: Tensor): string {
@@ -27,8 +28,10 @@ export function formatTensor(t: Tensor): string {
     if (Number.isFinite(a)) { if (a > maxAbs) maxAbs = a; if (a > 0 && a < minAbs) minAbs = a; }
   }
   const sci = !isInt && (maxAbs >= 1e8 || (minAbs < 1e-4 && maxAbs > 0) || (maxAbs > 0 && maxAbs / minAbs > 1e5 && maxAbs > 1e3));
+  let whole = true;
+  for (let i = 0; i < data.length && whole; i++) if (Number.isFinite(data[i]) && !Number.isInteger(data[i])) whole = false;
   const cells: string[] = [];
-  for (let i = 0; i < data.length; i++) cells.push(formatNumber(data[i], isInt, sci));
+  for (let i = 0; i < data.length; i++) cells.push(formatNumber(data[i], isInt, sci, whole));
   const width = cells.reduce((w, s) => Math.max(w, s.length), 0);
   const shape = t.shape;
 

@@ -22,8 +22,10 @@ export class Generator {
 
   manualSeed(seed: number): this {
     if (!Number.isFinite(seed)) throw new Error(`manualSeed: seed must be a finite number, got ${seed}`);
-    // fold seeds beyond 32 bits in, so that e.g. Date.now() seeds differ
-    const next = splitmix32((seed >>> 0) ^ Math.floor(seed / 4294967296));
+    // the high 32 bits (and the sign) go through splitmix before meeting the low bits, so
+    // that seeds like -1 and 0, or 2^32 and 1, give different streams
+    const high = splitmix32(Math.floor(seed / 4294967296) >>> 0)();
+    const next = splitmix32((seed >>> 0) ^ high);
     this.s0 = next(); this.s1 = next(); this.s2 = next(); this.s3 = next();
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
     this.spareNormal = null;
@@ -44,6 +46,11 @@ export class Generator {
   random(): number {
     const hi = this.nextUint32() >>> 5, lo = this.nextUint32() >>> 6;
     return (hi * 67108864 + lo) / 9007199254740992;
+  }
+
+  /** Uniform in [0, 1) on the float32 grid (24 bits), so storing it never rounds up to 1. */
+  randomFloat32(): number {
+    return (this.nextUint32() >>> 8) / 16777216;
   }
 
   /** Uniform integer in [low, high). */

@@ -37,6 +37,7 @@ const UNARY: Record<UnaryOp, UnaryLoop> = {
   },
   relu: (x, o, n) => { for (let i = 0; i < n; i++) { const v = x[i]; o[i] = v > 0 ? v : 0; } },
   gelu: (x, o, n) => { const erf = erfFor(o); for (let i = 0; i < n; i++) o[i] = gelu(x[i], erf); },
+  erf: (x, o, n) => { const erf = erfFor(o); for (let i = 0; i < n; i++) o[i] = erf(x[i]); },
   floor: (x, o, n) => { for (let i = 0; i < n; i++) o[i] = Math.floor(x[i]); },
   ceil: (x, o, n) => { for (let i = 0; i < n; i++) o[i] = Math.ceil(x[i]); },
   // round half to even, as PyTorch and NumPy do

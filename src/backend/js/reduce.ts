@@ -14,17 +14,27 @@ export function reduce(op: ReduceOp, x: Storage, outer: number, n: number, inner
     }
     const ob = o * inner;
     if (n === 0) { out.fill(identity(op), ob, ob + inner); continue; }
-    for (let i = 0; i < inner; i++) out[ob + i] = x[base + i];
+    // sums and products accumulate in a double row, not in the (possibly float32) output
+    const separate = op === 'sum' || op === 'prod';
+    const acc = separate ? accumulator(inner) : out.subarray(ob, ob + inner);
+    for (let i = 0; i < inner; i++) acc[i] = x[base + i];
     for (let j = 1; j < n; j++) {
       const row = base + j * inner;
       switch (op) {
-        case 'sum': for (let i = 0; i < inner; i++) out[ob + i] += x[row + i]; break;
-        case 'prod': for (let i = 0; i < inner; i++) out[ob + i] *= x[row + i]; break;
-        case 'max': for (let i = 0; i < inner; i++) { const v = x[row + i]; if (v > out[ob + i] || v !== v) out[ob + i] = v; } break;
-        case 'min': for (let i = 0; i < inner; i++) { const v = x[row + i]; if (v < out[ob + i] || v !== v) out[ob + i] = v; } break;
+        case 'sum': for (let i = 0; i < inner; i++) acc[i] += x[row + i]; break;
+        case 'prod': for (let i = 0; i < inner; i++) acc[i] *= x[row + i]; break;
+        case 'max': for (let i = 0; i < inner; i++) { const v = x[row + i]; if (v > acc[i] || v !== v) acc[i] = v; } break;
+        case 'min': for (let i = 0; i < inner; i++) { const v = x[row + i]; if (v < acc[i] || v !== v) acc[i] = v; } break;
       }
     }
+    if (separate) for (let i = 0; i < inner; i++) out[ob + i] = acc[i];
   }
+}
+
+let accBuffer = new Float64Array(0);
+function accumulator(size: number): Float64Array {
+  if (accBuffer.length < size) accBuffer = new Float64Array(size);
+  return accBuffer;
 }
 
 function identity(op: ReduceOp): number {
