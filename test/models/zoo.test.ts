@@ -46,14 +46,14 @@ test('train mlp (smoke): learns the embedded breast-cancer data and writes a run
   assert.equal(again.test_loss, summary.test_loss);
 });
 
-test('train cnn (smoke, 512 Fashion-MNIST images): better than chance, writes the prediction grid and confusion matrix', { skip: !existsSync(FASHION) && 'dataset-fashion-mnist is not installed' }, async () => {
+test('train cnn (smoke, 1000 Fashion-MNIST images, 2 epochs): better than chance, writes the prediction grid and confusion matrix', { skip: !existsSync(FASHION) && 'dataset-fashion-mnist is not installed' }, async () => {
   const out = mkdtempSync(join(tmpdir(), 'myelin-cnn-'));
-  const summary = await zooModel('cnn').train({ epochs: 1, limit: 512, out, progress: false, log: () => {} });
+  const summary = await zooModel('cnn').train({ epochs: 2, limit: 1000, out, progress: false, log: () => {} });
   assert.equal(summary.dataset, 'fashion-mnist');
-  assert.ok((summary.test_accuracy as number) > 0.3, `accuracy ${summary.test_accuracy} (chance is 0.1)`);
+  assert.ok((summary.test_accuracy as number) > 0.45, `accuracy ${summary.test_accuracy} (chance is 0.1)`);
   const grid = decodePng(readFileSync(join(out, 'predictions.png')));
   assert.ok(grid.width > 5 * 28 && grid.height > 5 * 28);
   assert.ok(existsSync(join(out, 'confusion_matrix.png')));
   const cm = summary.confusion_matrix as number[][];
-  assert.equal(cm.flat().reduce((a, b) => a + b, 0), 512);
+  assert.equal(cm.flat().reduce((a, b) => a + b, 0), 1000);
 });
