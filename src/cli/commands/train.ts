@@ -1,0 +1,30 @@
+// myelin train <model>: trains a zoo model with its recipe; flags common to every model.
+
+import type { Command } from 'commander';
+import { zooModel, ZOO } from '../../models/index.js';
+import { integer, positiveInt, positiveNumber } from '../options.js';
+import { printSummary } from '../output.js';
+
+export function register(program: Command): void {
+  program.command('train')
+    .description(`train a zoo model (${Object.keys(ZOO).join(', ')})`)
+    .argument('<model>', 'model name')
+    .option('--epochs <n>', 'number of epochs', positiveInt('--epochs'))
+    .option('--batch-size <n>', 'batch size', positiveInt('--batch-size'))
+    .option('--lr <x>', 'learning rate', positiveNumber('--lr'))
+    .option('--seed <n>', 'random seed', integer('--seed'), 0)
+    .option('--out <dir>', 'run directory (default runs/<model>-<timestamp>)')
+    .option('--dataset <name|dir>', 'dataset (cnn: fashion-mnist, mnist, or a directory of IDX files)')
+    .option('--csv <file>', 'mlp: train on this CSV file instead of the embedded breast-cancer data')
+    .option('--label <column>', 'mlp: label column of --csv (name or index; default: last)')
+    .option('--limit <n>', 'use only the first N training and test samples', positiveInt('--limit'))
+    .option('--no-progress', 'no progress bars')
+    .option('--json', 'print the final summary as one JSON object on stdout')
+    .action(async (name: string, opts) => {
+      const summary = await zooModel(name).train({
+        epochs: opts.epochs, batchSize: opts.batchSize, lr: opts.lr, seed: opts.seed, out: opts.out,
+        dataset: opts.dataset, csv: opts.csv, label: opts.label, limit: opts.limit, progress: opts.progress,
+      });
+      printSummary(summary, Boolean(opts.json));
+    });
+}
