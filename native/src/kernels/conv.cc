@@ -1,0 +1,391 @@
+// 2-D convolution as GEMM over im2col columns (first version; see conv.h).
+//
+// The columns of the whole batch form one index space j in [0, n * hw): column j is output
+// position q = j % hw of image b = j / hw. Work is cut into blocks of columns, each either a
+// run of whole images (small images: several images per GEMM, so that the GEMMs are well
+// shaped: the seed CNN's third convolution has hw = 9) or a piece of one image (large images:
+// bounds the column buffer). For each block and group:
+//   forward:         Y [coutG x cols] = W[g] [coutG x K] * col [K x cols]         (+ bias)
+//   backward data:   col = W[g]^T * dY [coutG x cols], then col2im adds it into dx
+//   backward weight: dW[g] += dY [coutG x cols] * col^T
+// with K = cinG * kh * kw rows of col, one per kernel tap. A block inside one image reads and
+// writes the NCHW tensors in place (leading dimension hw); a multi-image block goes through a
+// [coutG x cols] scratch matrix. 1x1 / stride 1 / unpadded convolutions use the input itself
+// as col when the block lies in one image.
+//
+// Blocks run in parallel (one single-threaded GEMM each; every task has its own scratch) when
+// there are at least as many as threads; otherwise they run one after the other and each GEMM
+// uses the pool itself. The weight gradient sums per-task partial results in a fixed order,
+// so results do not depend on timing.
+
+#include "conv.h"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "gemm.h"
+#include "strided.h"
+#include "thread_pool.h"
+
+namespace myelin {
+namespace kernels {
+
+namespace {
+
+/** Aim for at least this many GEMM columns per block... */
+constexpr int64_t kTargetCols = 384;
+/** ...but keep a block's column buffer (K x cols floats) under this size. */
+constexpr int64_t kColLimit = int64_t(1) << 20;
+
+struct Geo {
+  int64_t cinG, coutG, K, hw, planeIn, imageIn, imageOut;
+  bool pointwise;
+};
+
+Geo geometry(const ConvShape& s) {
+  Geo g;
+  g.cinG = s.cIn / s.groups;
+  g.coutG = s.cOut / s.groups;
+  g.K = g.cinG * s.kh * s.kw;
+  g.hw = s.outH * s.outW;
+  g.planeIn = s.h * s.w;
+  g.imageIn = s.cIn * g.planeIn;
+  g.imageOut = s.cOut * g.hw;
+  g.pointwise = s.kh == 1 && s.kw == 1 && s.strideH == 1 && s.strideW == 1 && s.padH == 0 && s.padW == 0 &&
+                s.outH == s.h && s.outW == s.w;
+  return g;
+}
+
+struct Block {
+  int64_t j0, j1;  // global columns
+};
+
+/** A group of blocks that touches its own images only (the unit of parallel backward-data work). */
+struct Unit {
+  int64_t firstBlock, endBlock, b0, b1;  // blocks [first, end), images [b0, b1)
+};
+
+struct Schedule {
+  std::vector<Block> blocks;
+  std::vector<Unit> units;
+};
+
+Schedule schedule(const ConvShape& s, const Geo& g) {
+  Schedule sc;
+  const int64_t threads = get_num_threads();
+  const int64_t maxCols = std::max<int64_t>(1, kColLimit / std::max<int64_t>(1, g.K));
+  if (g.hw >= kTargetCols || g.hw * 2 > maxCols) {
+    // blocks inside images: each image in pieces of at most maxCols columns
+    const int64_t pieces = (g.hw + maxCols - 1) / maxCols;
+    const int64_t per = (g.hw + pieces - 1) / pieces;
+    for (int64_t b = 0; b < s.n; b++) {
+      Unit u{static_cast<int64_t>(sc.blocks.size()), 0, b, b + 1};
+      for (int64_t q = 0; q < g.hw; q += per) sc.blocks.push_back({b * g.hw + q, b * g.hw + std::min(g.hw, q + per)});
+      u.endBlock = static_cast<int64_t>(sc.blocks.size());
+      sc.units.push_back(u);
+    }
+    return sc;
+  }
+  // blocks of whole images
+  int64_t nb = std::min<int64_t>(s.n, std::max<int64_t>(1, (kTargetCols + g.hw - 1) / g.hw));
+  nb = std::min<int64_t>(nb, std::max<int64_t>(1, maxCols / g.hw));
+  int64_t count = (s.n + nb - 1) / nb;
+  if (threads > 1 && s.n >= threads) {
+    // a multiple of the thread count, so that the blocks split evenly
+    count = ((count + threads - 1) / threads) * threads;
+    count = std::min(count, s.n);
+  }
+  nb = (s.n + count - 1) / count;
+  for (int64_t b = 0; b < s.n; b += nb) {
+    const int64_t e = std::min(s.n, b + nb);
+    sc.units.push_back({static_cast<int64_t>(sc.blocks.size()), static_cast<int64_t>(sc.blocks.size()) + 1, b, e});
+    sc.blocks.push_back({b * g.hw, e * g.hw});
+  }
+  return sc;
+}
+
+/** Per-thread scratch, reused across calls. */
+float* scratch(std::vector<float>& v, int64_t size) {
+  if (static_cast<int64_t>(v.size()) < size) v.resize(static_cast<size_t>(size));
+  return v.data();
+}
+thread_local std::vector<float> tlsCol, tlsTmp;
+
+/** Valid output columns [lo, hi) for which iw = ow * stride - pad + off lies in [0, size). */
+inline void valid_range(int64_t size, int64_t outSize, int64_t stride, int64_t pad, int64_t off, int64_t* lo, int64_t* hi) {
+  const int64_t base = off - pad;  // iw = ow * stride + base
+  int64_t l = base >= 0 ? 0 : (-base + stride - 1) / stride;
+  int64_t h = size - 1 - base < 0 ? 0 : (size - 1 - base) / stride + 1;
+  l = std::min(l, outSize);
+  h = std::max(l, std::min(h, outSize));
+  *lo = l;
+  *hi = h;
+}
+
+/**
+ * The im2col rows of one group of one image for output positions [q0, q1), written to col
+ * (row stride ldc) starting at column c0. COL2IM: the reverse, xg += col.
+ *
+ * Rows of output positions are short for small images (11 for the seed CNN's second
+ * convolution), so runs are copied with plain loops (vectorised, no memcpy call per run) and
+ * the per-run bookkeeping is kept out of the innermost loop.
+ */
+template <bool COL2IM>
+void im2col_image(const ConvShape& s, const Geo& g, float* xg, int64_t q0, int64_t q1, float* col, int64_t ldc,
+                  int64_t c0) {
+  const int64_t outW = s.outW, sW = s.strideW;
+  const int64_t oh0 = q0 / outW, oh1 = (q1 - 1) / outW;  // output rows touched (inclusive)
+  for (int64_t c = 0; c < g.cinG; c++) {
+    float* plane = xg + c * g.planeIn;
+    for (int64_t ki = 0; ki < s.kh; ki++) {
+      const int64_t ihBase = ki * s.dilationH - s.padH;
+      for (int64_t kj = 0; kj < s.kw; kj++) {
+        const int64_t r = (c * s.kh + ki) * s.kw + kj;
+        // column of output position q: dst[q - q0]
+        float* dst = col + r * ldc + c0 - q0;
+        int64_t owLo, owHi;
+        valid_range(s.w, outW, sW, s.padW, kj * s.dilationW, &owLo, &owHi);
+        const int64_t iwBase = kj * s.dilationW - s.padW;
+        for (int64_t oh = oh0; oh <= oh1; oh++) {
+          const int64_t rowStart = oh * outW;
+          const int64_t ow0 = oh == oh0 ? q0 - rowStart : 0;
+          const int64_t ow1 = oh == oh1 ? q1 - rowStart : outW;
+          float* __restrict d = dst + rowStart;  // d[ow] is position (oh, ow)
+          const int64_t ih = oh * s.strideH + ihBase;
+          if (ih < 0 || ih >= s.h) {
+            if (!COL2IM) for (int64_t ow = ow0; ow < ow1; ow++) d[ow] = 0.0f;
+            continue;
+          }
+          float* __restrict src = plane + ih * s.w + iwBase;  // src[ow * sW] is the input of (oh, ow)
+          const int64_t a = std::max(ow0, owLo), b = std::max(a, std::min(ow1, owHi));
+          if (!COL2IM) {
+            for (int64_t ow = ow0; ow < a; ow++) d[ow] = 0.0f;
+            if (sW == 1) {
+              for (int64_t ow = a; ow < b; ow++) d[ow] = src[ow];
+            } else {
+              for (int64_t ow = a; ow < b; ow++) d[ow] = src[ow * sW];
+            }
+            for (int64_t ow = b; ow < ow1; ow++) d[ow] = 0.0f;
+          } else if (sW == 1) {
+            for (int64_t ow = a; ow < b; ow++) src[ow] += d[ow];
+          } else {
+            for (int64_t ow = a; ow < b; ow++) src[ow * sW] += d[ow];
+          }
+        }
+      }
+    }
+  }
+}
+
+/** im2col (or col2im) of the columns [j0, j1) of group gi into col [K x (j1 - j0)]. */
+template <bool COL2IM>
+void im2col_block(const ConvShape& s, const Geo& g, const float* x, int64_t gi, int64_t j0, int64_t j1, float* col) {
+  const int64_t cols = j1 - j0;
+  for (int64_t j = j0; j < j1;) {
+    const int64_t b = j / g.hw, q0 = j % g.hw, q1 = std::min(g.hw, q0 + (j1 - j));
+    float* xg = const_cast<float*>(x) + b * g.imageIn + gi * g.cinG * g.planeIn;
+    im2col_image<COL2IM>(s, g, xg, q0, q1, col, cols, j - j0);
+    j += q1 - q0;
+  }
+}
+
+/** NCHW rows of group gi for columns [j0, j1) <-> a [coutG x cols] matrix. */
+void gather_rows_to_matrix(const Geo& g, const float* y, int64_t gi, int64_t j0, int64_t j1, float* m) {
+  const int64_t cols = j1 - j0;
+  for (int64_t j = j0; j < j1;) {
+    const int64_t b = j / g.hw, q0 = j % g.hw, q1 = std::min(g.hw, q0 + (j1 - j));
+    const float* src = y + b * g.imageOut + gi * g.coutG * g.hw;
+    for (int64_t c = 0; c < g.coutG; c++)
+      std::memcpy(m + c * cols + (j - j0), src + c * g.hw + q0, static_cast<size_t>(q1 - q0) * sizeof(float));
+    j += q1 - q0;
+  }
+}
+
+void scatter_matrix_to_rows(const Geo& g, const float* m, const float* bias, int64_t gi, int64_t j0, int64_t j1, float* y) {
+  const int64_t cols = j1 - j0;
+  for (int64_t j = j0; j < j1;) {
+    const int64_t b = j / g.hw, q0 = j % g.hw, q1 = std::min(g.hw, q0 + (j1 - j));
+    float* dst = y + b * g.imageOut + gi * g.coutG * g.hw;
+    for (int64_t c = 0; c < g.coutG; c++) {
+      const float bv = bias ? bias[gi * g.coutG + c] : 0.0f;
+      const float* src = m + c * cols + (j - j0);
+      float* d = dst + c * g.hw + q0;
+      for (int64_t i = 0; i < q1 - q0; i++) d[i] = src[i] + bv;
+    }
+    j += q1 - q0;
+  }
+}
+
+inline bool in_one_image(const Geo& g, const Block& bl) { return bl.j0 / g.hw == (bl.j1 - 1) / g.hw; }
+
+/** Runs task(i) for i in [0, count): in parallel when count >= threads, else in order. */
+template <class F>
+bool run_tasks(int64_t count, F&& task) {
+  const int64_t threads = get_num_threads();
+  if (count >= threads && threads > 1 && !in_parallel_region()) {
+    parallel_for(0, count, 1, [&](int64_t lo, int64_t hi) {
+      for (int64_t i = lo; i < hi; i++) task(i);
+    });
+    return true;
+  }
+  for (int64_t i = 0; i < count; i++) task(i);
+  return false;
+}
+
+}  // namespace
+
+void conv2d_f32(const float* x, const float* w, const float* bias, float* y, const ConvShape& s) {
+  const Geo g = geometry(s);
+  if (s.n == 0 || g.hw == 0 || s.cOut == 0) return;
+  const Schedule sc = schedule(s, g);
+  run_tasks(static_cast<int64_t>(sc.blocks.size()), [&](int64_t bi) {
+    const Block bl = sc.blocks[bi];
+    const int64_t cols = bl.j1 - bl.j0;
+    const bool single = in_one_image(g, bl);
+    const int64_t b = bl.j0 / g.hw, q0 = bl.j0 % g.hw;
+    for (int64_t gi = 0; gi < s.groups; gi++) {
+      const float* wg = w + gi * g.coutG * g.K;
+      const float* B;
+      int64_t ldb;
+      if (single && g.pointwise) {
+        B = x + b * g.imageIn + gi * g.cinG * g.planeIn + q0;
+        ldb = g.hw;
+      } else if (g.K == 0) {
+        B = nullptr;
+        ldb = cols;
+      } else {
+        float* col = scratch(tlsCol, g.K * cols);
+        im2col_block<false>(s, g, x, gi, bl.j0, bl.j1, col);
+        B = col;
+        ldb = cols;
+      }
+      if (single) {
+        float* C = y + b * g.imageOut + gi * g.coutG * g.hw + q0;
+        sgemm(false, false, g.coutG, cols, g.K, 1.0f, wg, g.K, B, ldb, 0.0f, C, g.hw);
+        if (bias) {
+          for (int64_t c = 0; c < g.coutG; c++) {
+            const float bv = bias[gi * g.coutG + c];
+            float* row = C + c * g.hw;
+            for (int64_t i = 0; i < cols; i++) row[i] += bv;
+          }
+        }
+      } else {
+        float* tmp = scratch(tlsTmp, g.coutG * cols);
+        sgemm(false, false, g.coutG, cols, g.K, 1.0f, wg, g.K, B, ldb, 0.0f, tmp, cols);
+        scatter_matrix_to_rows(g, tmp, bias, gi, bl.j0, bl.j1, y);
+      }
+    }
+  });
+}
+
+void conv2d_backward_data_f32(const float* dy, const float* w, float* dx, const ConvShape& s) {
+  const Geo g = geometry(s);
+  if (s.n == 0) return;
+  if (g.hw == 0 || g.K == 0 || g.coutG == 0) {
+    std::memset(dx, 0, static_cast<size_t>(s.n * g.imageIn) * sizeof(float));
+    return;
+  }
+  const Schedule sc = schedule(s, g);
+  run_tasks(static_cast<int64_t>(sc.units.size()), [&](int64_t ui) {
+    const Unit u = sc.units[ui];
+    const bool direct = g.pointwise && u.endBlock - u.firstBlock >= 1 && in_one_image(g, sc.blocks[u.firstBlock]);
+    if (!direct) std::memset(dx + u.b0 * g.imageIn, 0, static_cast<size_t>((u.b1 - u.b0) * g.imageIn) * sizeof(float));
+    for (int64_t bi = u.firstBlock; bi < u.endBlock; bi++) {
+      const Block bl = sc.blocks[bi];
+      const int64_t cols = bl.j1 - bl.j0;
+      const bool single = in_one_image(g, bl);
+      const int64_t b = bl.j0 / g.hw, q0 = bl.j0 % g.hw;
+      for (int64_t gi = 0; gi < s.groups; gi++) {
+        const float* wg = w + gi * g.coutG * g.K;
+        const float* A;
+        int64_t lda;
+        if (single) {
+          A = dy + b * g.imageOut + gi * g.coutG * g.hw + q0;
+          lda = g.hw;
+        } else {
+          float* tmp = scratch(tlsTmp, g.coutG * cols);
+          gather_rows_to_matrix(g, dy, gi, bl.j0, bl.j1, tmp);
+          A = tmp;
+          lda = cols;
+        }
+        if (single && g.pointwise) {
+          // dx columns = W[g]^T * dY directly: 1x1 windows never overlap
+          float* C = dx + b * g.imageIn + gi * g.cinG * g.planeIn + q0;
+          sgemm(true, false, g.K, cols, g.coutG, 1.0f, wg, g.K, A, lda, 0.0f, C, g.hw);
+        } else {
+          float* col = scratch(tlsCol, g.K * cols);
+          sgemm(true, false, g.K, cols, g.coutG, 1.0f, wg, g.K, A, lda, 0.0f, col, cols);
+          im2col_block<true>(s, g, dx, gi, bl.j0, bl.j1, col);
+        }
+      }
+    }
+  });
+}
+
+void conv2d_backward_weight_f32(const float* x, const float* dy, float* dw, const ConvShape& s) {
+  const Geo g = geometry(s);
+  const int64_t wSize = s.cOut * g.K;
+  if (s.n == 0 || g.hw == 0 || g.K == 0) {
+    std::memset(dw, 0, static_cast<size_t>(wSize) * sizeof(float));
+    return;
+  }
+  const Schedule sc = schedule(s, g);
+  const int64_t nBlocks = static_cast<int64_t>(sc.blocks.size());
+  const int64_t threads = get_num_threads();
+  const bool parallel = nBlocks >= threads && threads > 1 && !in_parallel_region();
+  const int64_t tasks = parallel ? std::min(threads, nBlocks) : 1;
+  // task t adds blocks [t * nBlocks / tasks, (t + 1) * nBlocks / tasks) into its own dW
+  std::vector<float> partial(static_cast<size_t>(tasks > 1 ? (tasks - 1) * wSize : 0));
+  auto task = [&](int64_t t) {
+    float* acc = t == 0 ? dw : partial.data() + (t - 1) * wSize;
+    const int64_t first = t * nBlocks / tasks, end = (t + 1) * nBlocks / tasks;
+    for (int64_t bi = first; bi < end; bi++) {
+      const Block bl = sc.blocks[bi];
+      const int64_t cols = bl.j1 - bl.j0;
+      const bool single = in_one_image(g, bl);
+      const int64_t b = bl.j0 / g.hw, q0 = bl.j0 % g.hw;
+      const float beta = bi == first ? 0.0f : 1.0f;
+      for (int64_t gi = 0; gi < s.groups; gi++) {
+        const float* A;
+        int64_t lda;
+        if (single) {
+          A = dy + b * g.imageOut + gi * g.coutG * g.hw + q0;
+          lda = g.hw;
+        } else {
+          float* tmp = scratch(tlsTmp, g.coutG * cols);
+          gather_rows_to_matrix(g, dy, gi, bl.j0, bl.j1, tmp);
+          A = tmp;
+          lda = cols;
+        }
+        const float* B;
+        int64_t ldb;
+        if (single && g.pointwise) {
+          B = x + b * g.imageIn + gi * g.cinG * g.planeIn + q0;
+          ldb = g.hw;
+        } else {
+          float* col = scratch(tlsCol, g.K * cols);
+          im2col_block<false>(s, g, x, gi, bl.j0, bl.j1, col);
+          B = col;
+          ldb = cols;
+        }
+        // dW[g] (+)= dY [coutG x cols] * col^T [cols x K]
+        sgemm(false, true, g.coutG, g.K, cols, 1.0f, A, lda, B, ldb, beta, acc + gi * g.coutG * g.K, g.K);
+      }
+    }
+  };
+  if (parallel) {
+    parallel_for(0, tasks, 1, [&](int64_t lo, int64_t hi) {
+      for (int64_t t = lo; t < hi; t++) task(t);
+    });
+    for (int64_t t = 1; t < tasks; t++) {
+      const float* p = partial.data() + (t - 1) * wSize;
+      for (int64_t i = 0; i < wSize; i++) dw[i] += p[i];
+    }
+  } else {
+    task(0);
+  }
+}
+
+}  // namespace kernels
+}  // namespace myelin

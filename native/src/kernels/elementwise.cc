@@ -1,0 +1,406 @@
+// Elementwise kernels: unary functions, broadcasting binary functions, where, fill, copy, cast.
+//
+// Every op is a small functor instantiated into its own loop, so the compiler inlines the
+// arithmetic and vectorises the contiguous cases (same shape, a row against a broadcast
+// scalar) at the baseline ISA. Transcendental functions call the C library's float versions
+// (glibc's are within an ulp); parameters that JavaScript passes as doubles (slopes, affine
+// scale and shift, exponents, clamp bounds) are applied in double, as the js kernels do, so
+// those ops give bit-identical results.
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "kernels.h"
+#include "strided.h"
+
+namespace myelin {
+namespace kernels {
+
+#define MYELIN_NAME_ENTRY(name) #name ","
+const char* const kUnaryOpNames = MYELIN_UNARY_OPS(MYELIN_NAME_ENTRY);
+const char* const kBinaryOpNames = MYELIN_BINARY_OPS(MYELIN_NAME_ENTRY);
+const char* const kReduceOpNames = MYELIN_REDUCE_OPS(MYELIN_NAME_ENTRY);
+const char* const kArgReduceOpNames = MYELIN_ARG_REDUCE_OPS(MYELIN_NAME_ENTRY);
+#undef MYELIN_NAME_ENTRY
+
+namespace {
+
+constexpr float kInvSqrt2 = 0.70710678118654752f;
+constexpr float kInvSqrt2Pi = 0.39894228040143268f;
+/** Grain for transcendental functions: about 8x dearer per element than a multiply-add. */
+constexpr int64_t kHeavyGrain = kGrain / 8;
+
+inline float gelu(float x) { return 0.5f * x * (1.0f + std::erf(x * kInvSqrt2)); }
+inline float gelu_derivative(float x) {
+  return 0.5f * (1.0f + std::erf(x * kInvSqrt2)) + x * kInvSqrt2Pi * std::exp(-0.5f * x * x);
+}
+
+// --- unary -------------------------------------------------------------------------------
+
+template <class F>
+void unary_loop(const float* __restrict x, float* __restrict out, int64_t n, int64_t grain, F f) {
+  parallel_range(n, grain, [&](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; i++) out[i] = f(x[i]);
+  });
+}
+
+// In-place calls (x == out) are allowed: the __restrict loops read each element before
+// writing it and never read it again, which is safe for one pointer aliasing the other.
+template <class F>
+void unary_loop_alias(const float* x, float* out, int64_t n, int64_t grain, F f) {
+  if (x == out) {
+    parallel_range(n, grain, [&](int64_t lo, int64_t hi) {
+      for (int64_t i = lo; i < hi; i++) out[i] = f(out[i]);
+    });
+  } else {
+    unary_loop(x, out, n, grain, f);
+  }
+}
+
+}  // namespace
+
+void unary_f32(UnaryOp op, const float* x, float* out, int64_t n, double p0, double p1) {
+  const int64_t G = kGrain, H = kHeavyGrain;
+#define U(grain, expr) unary_loop_alias(x, out, n, grain, [=](float v) -> float { return expr; }); return
+  switch (op) {
+    case UnaryOp::neg: U(G, -v);
+    case UnaryOp::abs: U(G, std::fabs(v));
+    case UnaryOp::sign: U(G, v > 0.0f ? 1.0f : v < 0.0f ? -1.0f : v);  // keeps -0 and NaN, as Math.sign
+    case UnaryOp::exp: U(H, std::exp(v));
+    case UnaryOp::log: U(H, std::log(v));
+    case UnaryOp::log1p: U(H, std::log1p(v));
+    case UnaryOp::sqrt: U(G, std::sqrt(v));
+    case UnaryOp::rsqrt: U(G, static_cast<float>(1.0 / std::sqrt(static_cast<double>(v))));
+    case UnaryOp::square: U(G, v * v);
+    case UnaryOp::reciprocal: U(G, 1.0f / v);
+    case UnaryOp::sin: U(H, std::sin(v));
+    case UnaryOp::cos: U(H, std::cos(v));
+    case UnaryOp::tanh: U(H, std::tanh(v));
+    case UnaryOp::sigmoid: U(H, v >= 0.0f ? 1.0f / (1.0f + std::exp(-v)) : std::exp(v) / (1.0f + std::exp(v)));
+    case UnaryOp::softplus: U(H, std::fmax(v, 0.0f) + std::log1p(std::exp(-std::fabs(v))));
+    case UnaryOp::relu: U(G, v > 0.0f ? v : 0.0f);
+    case UnaryOp::gelu: U(H, gelu(v));
+    case UnaryOp::erf: U(H, std::erf(v));
+    case UnaryOp::floor: U(G, std::floor(v));
+    case UnaryOp::ceil: U(G, std::ceil(v));
+    case UnaryOp::round: U(G, std::nearbyint(v));  // round half to even in the default rounding mode
+    case UnaryOp::leakyRelu: U(G, v > 0.0f ? v : static_cast<float>(v * p0));
+    case UnaryOp::powScalar:
+      if (p0 == 2.0) { U(G, v * v); }
+      U(H, static_cast<float>(std::pow(static_cast<double>(v), p0)));
+    case UnaryOp::clamp: {
+      const float lo = static_cast<float>(p0), hi = static_cast<float>(p1);
+      // compare in double, as JavaScript does, then store the (rounded) bound
+      U(G, static_cast<double>(v) < p0 ? lo : static_cast<double>(v) > p1 ? hi : v);
+    }
+    case UnaryOp::affine: U(G, static_cast<float>(static_cast<double>(v) * p0 + p1));
+    case UnaryOp::kCount: break;
+  }
+#undef U
+}
+
+// --- binary ------------------------------------------------------------------------------
+
+namespace {
+
+// Each op: T f(T a, T b, double p). Comparisons return int32_t.
+#define BOP(Name, T_RET, expr)                                             \
+  struct Name {                                                           \
+    template <class T>                                                    \
+    static inline T_RET f(T a, T b, double p) { (void)p; return expr; }   \
+  };
+BOP(Add, T, a + b)
+BOP(Sub, T, a - b)
+BOP(Mul, T, a * b)
+BOP(Div, T, a / b)
+// in double, as JavaScript's Math.pow: powf would differ in the last bit now and then
+BOP(Pow, T, static_cast<T>(std::pow(static_cast<double>(a), static_cast<double>(b))))
+// NaN propagates, as in PyTorch's maximum/minimum
+BOP(Maximum, T, (a != a || a > b) ? a : b)
+BOP(Minimum, T, (a != a || a < b) ? a : b)
+BOP(Eq, int32_t, a == b ? 1 : 0)
+BOP(Ne, int32_t, a != b ? 1 : 0)
+BOP(Lt, int32_t, a < b ? 1 : 0)
+BOP(Le, int32_t, a <= b ? 1 : 0)
+BOP(Gt, int32_t, a > b ? 1 : 0)
+BOP(Ge, int32_t, a >= b ? 1 : 0)
+BOP(ReluGrad, T, b > 0 ? a : T(0))
+BOP(LeakyReluGrad, T, b > 0 ? a : static_cast<T>(a * p))
+// in double, as the js kernels compute them (the results are then bit-identical)
+BOP(SigmoidGrad, T, static_cast<T>(static_cast<double>(a) * b * (1.0 - b)))
+BOP(TanhGrad, T, static_cast<T>(static_cast<double>(a) * (1.0 - static_cast<double>(b) * b)))
+BOP(GeluGrad, T, a * gelu_derivative(b))
+#undef BOP
+
+// Wrapping integer add/sub (JavaScript computes exactly and ToInt32 wraps modulo 2^32).
+struct AddI {
+  static inline int32_t f(int32_t a, int32_t b, double) {
+    return static_cast<int32_t>(static_cast<uint32_t>(a) + static_cast<uint32_t>(b));
+  }
+};
+struct SubI {
+  static inline int32_t f(int32_t a, int32_t b, double) {
+    return static_cast<int32_t>(static_cast<uint32_t>(a) - static_cast<uint32_t>(b));
+  }
+};
+
+/** out[o + i] = Op(a[ai + i*as], b[bi + i*bs]) with the common stride patterns specialised. */
+template <class Op, class T, class O>
+inline void binary_row(O* __restrict out, const T* __restrict a, int64_t as, const T* __restrict b, int64_t bs,
+                       int64_t n, double p) {
+  if (as == 1 && bs == 1) {
+    for (int64_t i = 0; i < n; i++) out[i] = Op::f(a[i], b[i], p);
+  } else if (as == 1 && bs == 0) {
+    const T bv = b[0];
+    for (int64_t i = 0; i < n; i++) out[i] = Op::f(a[i], bv, p);
+  } else if (as == 0 && bs == 1) {
+    const T av = a[0];
+    for (int64_t i = 0; i < n; i++) out[i] = Op::f(av, b[i], p);
+  } else {
+    for (int64_t i = 0; i < n; i++) out[i] = Op::f(a[i * as], b[i * bs], p);
+  }
+}
+
+/** The same loop when out may alias a or b (in-place updates): no __restrict. */
+template <class Op, class T, class O>
+inline void binary_row_alias(O* out, const T* a, int64_t as, const T* b, int64_t bs, int64_t n, double p) {
+  for (int64_t i = 0; i < n; i++) out[i] = Op::f(a[i * as], b[i * bs], p);
+}
+
+inline bool overlaps(const void* x, int64_t xBytes, const void* y, int64_t yBytes) {
+  const char* a = static_cast<const char*>(x);
+  const char* b = static_cast<const char*>(y);
+  return a < b + yBytes && b < a + xBytes;
+}
+
+template <class Op, class T, class O>
+void binary_same(const T* a, const T* b, O* out, int64_t n, double p, int64_t grain) {
+  const bool alias = overlaps(out, n * sizeof(O), a, n * sizeof(T)) || overlaps(out, n * sizeof(O), b, n * sizeof(T));
+  parallel_range(n, grain, [&](int64_t lo, int64_t hi) {
+    if (alias) binary_row_alias<Op>(out + lo, a + lo, 1, b + lo, 1, hi - lo, p);
+    else binary_row<Op>(out + lo, a + lo, 1, b + lo, 1, hi - lo, p);
+  });
+}
+
+template <class Op, class T, class O>
+void binary_bcast(const T* a, const T* b, O* out, const Shapes& s, double p, int64_t grain) {
+  Plan<3> plan;
+  plan_broadcast(plan, s);
+  const int last = plan.rank - 1;
+  const int64_t as = plan.strides[1][last], bs = plan.strides[2][last];
+  // in-place with broadcasting (out aliasing a broadcast operand) would read values already
+  // overwritten; the aliasing loop at least keeps the contiguous same-operand case right
+  const int64_t total = plan.total;
+  const bool alias = overlaps(out, total * sizeof(O), a, 1) || overlaps(out, total * sizeof(O), b, 1);
+  for_all(plan, grain, [&](const int64_t* off, int64_t n) {
+    if (alias) binary_row_alias<Op>(out + off[0], a + off[1], as, b + off[2], bs, n, p);
+    else binary_row<Op>(out + off[0], a + off[1], as, b + off[2], bs, n, p);
+  });
+}
+
+template <class T, class F>
+void dispatch_binary(BinaryOp op, F&& call) {
+  switch (op) {
+    case BinaryOp::add: call(Add{}, false); return;
+    case BinaryOp::sub: call(Sub{}, false); return;
+    case BinaryOp::mul: call(Mul{}, false); return;
+    case BinaryOp::div: call(Div{}, false); return;
+    case BinaryOp::pow: call(Pow{}, true); return;
+    case BinaryOp::maximum: call(Maximum{}, false); return;
+    case BinaryOp::minimum: call(Minimum{}, false); return;
+    case BinaryOp::eq: call(Eq{}, false); return;
+    case BinaryOp::ne: call(Ne{}, false); return;
+    case BinaryOp::lt: call(Lt{}, false); return;
+    case BinaryOp::le: call(Le{}, false); return;
+    case BinaryOp::gt: call(Gt{}, false); return;
+    case BinaryOp::ge: call(Ge{}, false); return;
+    case BinaryOp::reluGrad: call(ReluGrad{}, false); return;
+    case BinaryOp::leakyReluGrad: call(LeakyReluGrad{}, false); return;
+    case BinaryOp::sigmoidGrad: call(SigmoidGrad{}, false); return;
+    case BinaryOp::tanhGrad: call(TanhGrad{}, false); return;
+    case BinaryOp::geluGrad: call(GeluGrad{}, true); return;
+    case BinaryOp::kCount: return;
+  }
+}
+
+}  // namespace
+
+bool binary_is_comparison(BinaryOp op) {
+  return op == BinaryOp::eq || op == BinaryOp::ne || op == BinaryOp::lt || op == BinaryOp::le ||
+         op == BinaryOp::gt || op == BinaryOp::ge;
+}
+
+bool binary_supports_int32(BinaryOp op) {
+  return binary_is_comparison(op) || op == BinaryOp::add || op == BinaryOp::sub || op == BinaryOp::maximum ||
+         op == BinaryOp::minimum;
+}
+
+void binary_same_f32(BinaryOp op, const float* a, const float* b, void* out, int64_t n, double p0) {
+  dispatch_binary<float>(op, [&](auto opTag, bool heavy) {
+    using Op = decltype(opTag);
+    using R = decltype(Op::template f<float>(0.0f, 0.0f, 0.0));
+    binary_same<Op, float, R>(a, b, static_cast<R*>(out), n, p0, heavy ? kHeavyGrain : kGrain);
+  });
+}
+
+void binary_bcast_f32(BinaryOp op, const float* a, const float* b, void* out, const Shapes& s, double p0) {
+  dispatch_binary<float>(op, [&](auto opTag, bool heavy) {
+    using Op = decltype(opTag);
+    using R = decltype(Op::template f<float>(0.0f, 0.0f, 0.0));
+    binary_bcast<Op, float, R>(a, b, static_cast<R*>(out), s, p0, heavy ? kHeavyGrain : kGrain);
+  });
+}
+
+namespace {
+template <class F>
+void dispatch_binary_i32(BinaryOp op, F&& call) {
+  switch (op) {
+    case BinaryOp::add: call(AddI{}); return;
+    case BinaryOp::sub: call(SubI{}); return;
+    case BinaryOp::maximum: call(Maximum{}); return;
+    case BinaryOp::minimum: call(Minimum{}); return;
+    case BinaryOp::eq: call(Eq{}); return;
+    case BinaryOp::ne: call(Ne{}); return;
+    case BinaryOp::lt: call(Lt{}); return;
+    case BinaryOp::le: call(Le{}); return;
+    case BinaryOp::gt: call(Gt{}); return;
+    case BinaryOp::ge: call(Ge{}); return;
+    default: return;  // the glue only passes binary_supports_int32 ops
+  }
+}
+template <class Op>
+struct AsI32 {  // adapts the templated functors to int32_t
+  static inline int32_t f(int32_t a, int32_t b, double p) { return Op::template f<int32_t>(a, b, p); }
+};
+template <class Op>
+struct I32Of { using type = AsI32<Op>; };
+template <>
+struct I32Of<AddI> { using type = AddI; };
+template <>
+struct I32Of<SubI> { using type = SubI; };
+}  // namespace
+
+void binary_same_i32(BinaryOp op, const int32_t* a, const int32_t* b, int32_t* out, int64_t n) {
+  dispatch_binary_i32(op, [&](auto opTag) {
+    using Op = typename I32Of<decltype(opTag)>::type;
+    binary_same<Op, int32_t, int32_t>(a, b, out, n, 0.0, kGrain);
+  });
+}
+
+void binary_bcast_i32(BinaryOp op, const int32_t* a, const int32_t* b, int32_t* out, const Shapes& s) {
+  dispatch_binary_i32(op, [&](auto opTag) {
+    using Op = typename I32Of<decltype(opTag)>::type;
+    binary_bcast<Op, int32_t, int32_t>(a, b, out, s, 0.0, kGrain);
+  });
+}
+
+// --- where -------------------------------------------------------------------------------
+
+namespace {
+template <class C>
+void where_impl(const C* cond, const uint32_t* a, const uint32_t* b, uint32_t* out, const Shapes& s) {
+  Plan<4> plan;
+  plan_broadcast(plan, s);
+  const int last = plan.rank - 1;
+  const int64_t cs = plan.strides[1][last], as = plan.strides[2][last], bs = plan.strides[3][last];
+  for_all(plan, kGrain, [&](const int64_t* off, int64_t n) {
+    uint32_t* o = out + off[0];
+    const C* c = cond + off[1];
+    const uint32_t* x = a + off[2];
+    const uint32_t* y = b + off[3];
+    if (cs == 1 && as == 1 && bs == 1) {
+      for (int64_t i = 0; i < n; i++) o[i] = c[i] != 0 ? x[i] : y[i];
+    } else {
+      for (int64_t i = 0; i < n; i++) o[i] = c[i * cs] != 0 ? x[i * as] : y[i * bs];
+    }
+  });
+}
+}  // namespace
+
+void where_4(bool condIsFloat, const void* cond, const uint32_t* a, const uint32_t* b, uint32_t* out, const Shapes& s) {
+  if (condIsFloat) where_impl(static_cast<const float*>(cond), a, b, out, s);
+  else where_impl(static_cast<const int32_t*>(cond), a, b, out, s);
+}
+
+// --- fill, copy, cast ----------------------------------------------------------------------
+
+namespace {
+
+/** JavaScript's ToInt32 of a number: NaN and infinities -> 0, else truncate and wrap mod 2^32. */
+inline int32_t to_int32(double v) {
+  if (v >= -2147483648.0 && v < 2147483648.0) return static_cast<int32_t>(v);  // truncates
+  if (!std::isfinite(v)) return 0;
+  double t = std::fmod(std::trunc(v), 4294967296.0);
+  if (t < 0) t += 4294967296.0;
+  return static_cast<int32_t>(static_cast<uint32_t>(t));
+}
+
+template <class S, class D>
+void convert(const S* __restrict src, D* __restrict dst, int64_t n) {
+  parallel_range(n, kGrain, [&](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; i++) dst[i] = static_cast<D>(src[i]);
+  });
+}
+
+template <class S>
+void to_i32(const S* __restrict src, int32_t* __restrict dst, int64_t n) {
+  parallel_range(n, kGrain, [&](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; i++) dst[i] = to_int32(static_cast<double>(src[i]));
+  });
+}
+
+template <class T>
+void fill_typed(T* out, int64_t n, T value) {
+  parallel_range(n, kGrain * 4, [&](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; i++) out[i] = value;
+  });
+}
+
+}  // namespace
+
+void fill(DType t, void* out, int64_t n, double value) {
+  switch (t) {
+    case DType::F32: fill_typed(static_cast<float*>(out), n, static_cast<float>(value)); return;
+    case DType::F64: fill_typed(static_cast<double*>(out), n, value); return;
+    case DType::I32: fill_typed(static_cast<int32_t*>(out), n, to_int32(value)); return;
+  }
+}
+
+void copy_bytes(const void* src, void* dst, int64_t bytes) {
+  if (src == dst || bytes <= 0) return;
+  // memmove: a typed array may be copied onto an overlapping view of the same buffer
+  if (overlaps(src, bytes, dst, bytes) || bytes <= kGrain * 16) {
+    std::memmove(dst, src, static_cast<size_t>(bytes));
+    return;
+  }
+  const char* s = static_cast<const char*>(src);
+  char* d = static_cast<char*>(dst);
+  parallel_for(0, bytes, kGrain * 16, [&](int64_t lo, int64_t hi) {
+    std::memcpy(d + lo, s + lo, static_cast<size_t>(hi - lo));
+  });
+}
+
+void cast(DType from, const void* src, DType to, void* dst, int64_t n) {
+  if (from == to) {
+    copy_bytes(src, dst, n * (from == DType::F64 ? 8 : 4));
+    return;
+  }
+  switch (from) {
+    case DType::F32:
+      if (to == DType::F64) convert(static_cast<const float*>(src), static_cast<double*>(dst), n);
+      else to_i32(static_cast<const float*>(src), static_cast<int32_t*>(dst), n);
+      return;
+    case DType::F64:
+      if (to == DType::F32) convert(static_cast<const double*>(src), static_cast<float*>(dst), n);
+      else to_i32(static_cast<const double*>(src), static_cast<int32_t*>(dst), n);
+      return;
+    case DType::I32:
+      if (to == DType::F32) convert(static_cast<const int32_t*>(src), static_cast<float*>(dst), n);
+      else convert(static_cast<const int32_t*>(src), static_cast<double*>(dst), n);
+      return;
+  }
+}
+
+}  // namespace kernels
+}  // namespace myelin
