@@ -6,6 +6,7 @@ import { argmax } from '../ops/reduce.js';
 import { softmax } from '../ops/softmax.js';
 import { classificationReport, precisionRecallF1, rocAuc, rocAucOvr } from '../train/metrics.js';
 import { round } from './common.js';
+import { ROC_CURVES, rocData, type RocData } from './roc-data.js';
 
 export interface ClassifierReport {
   test_accuracy: number;
@@ -18,6 +19,8 @@ export interface ClassifierReport {
   roc_auc: number;
   confusion_matrix: number[][];
   predictions: Int32Array;
+  /** ROC curves for the dashboard (saveModel writes them to roc.json); a symbol key, so never printed. */
+  [ROC_CURVES]?: RocData;
 }
 
 export function reportClassifier(logits: Tensor, labels: Tensor, loss: number, numClasses: number, classNames?: string[]): ClassifierReport {
@@ -30,10 +33,13 @@ export function reportClassifier(logits: Tensor, labels: Tensor, loss: number, n
   let auc: number;
   if (numClasses === 2) auc = rocAuc(Float64Array.from({ length: target.length }, (_, i) => probs[i * 2 + 1]), target);
   else auc = rocAucOvr(probs, target, numClasses, { absentClasses: 'skip' });
-  return {
+  const result: ClassifierReport = {
     test_accuracy: round(report.accuracy), test_loss: round(loss),
     precision: round(report.precision), recall: round(report.recall), f1: round(report.f1),
     f1_macro: round(macro.f1), f1_micro: round(micro.f1), roc_auc: round(auc),
     confusion_matrix: report.confusionMatrix, predictions: pred,
   };
+  const roc = rocData(probs, target, numClasses, classNames);
+  if (roc) result[ROC_CURVES] = roc;
+  return result;
 }

@@ -9,6 +9,8 @@ import { ModelCheckpoint } from '../train/callbacks/checkpoint.js';
 import type { Callback } from '../train/callback.js';
 import { saveWeights } from '../io/weights.js';
 import type { Module } from '../nn/module.js';
+import { TensorBoardLogger, logFinalImages } from '../train/callbacks/tensorboard.js';
+import { ROC_CURVES, type RocData } from './roc-data.js';
 
 export interface TrainOptions {
   epochs?: number;
@@ -24,6 +26,8 @@ export interface TrainOptions {
   label?: string;
   /** Use only the first N training and N test samples (smoke runs). */
   limit?: number;
+  /** Latent dimensions of the generative models (vae, dvae). */
+  latent?: number;
   /** Show progress bars (default true). */
   progress?: boolean;
   /** Where human-readable lines go (default stderr). */
@@ -60,7 +64,7 @@ export function startRun(model: string, options: TrainOptions, config: Record<st
   const run = RunDir.create(model, 'runs', options.out);
   run.writeJson('config.json', { model, backend: getBackendName(), ...config, status: 'training' });
   const checkpoint = new ModelCheckpoint(run.checkpoints, { monitor: 'val_loss' });
-  return { run, callbacks: [new JsonlLogger(run.metricsFile), checkpoint], checkpoint };
+  return { run, callbacks: [new JsonlLogger(run.metricsFile), new TensorBoardLogger(run.path), checkpoint], checkpoint };
 }
 
 /**
@@ -71,6 +75,11 @@ export function startRun(model: string, options: TrainOptions, config: Record<st
 export function saveModel(run: RunDir, model: Module, config: Record<string, unknown>): void {
   saveWeights(model, run.file('model.safetensors'));
   run.writeJson('config.json', { backend: getBackendName(), ...config });
+  // ROC curves of the test set (see roc-data.ts) for the dashboard
+  const roc = (config.metrics as { [ROC_CURVES]?: RocData } | undefined)?.[ROC_CURVES];
+  if (roc) run.writeJson('roc.json', roc);
+  // pictures written after fit (prediction grid, confusion matrix) into the TensorBoard event file
+  logFinalImages(run.path);
 }
 
 export function baseSummary(model: string, dataset: string): Summary {

@@ -1,0 +1,71 @@
+// myelin serve DIR: answers inference requests for a saved model over HTTP (TF Serving REST
+// and Open Inference Protocol v2), with Prometheus metrics, dynamic batching in worker
+// threads, and a graceful stop on SIGTERM/SIGINT.
+
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { createServer, DEFAULTS, defaultWorkers } from '../../serve/server.js';
+import { positiveInt } from '../options.js';
+
+function nonNegativeNumber(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!(n >= 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number >= 0, got '${v}'`);
+    return n;
+  };
+}
+
+function port(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`--port must be an integer 0..65535, got '${v}'`);
+  return n;
+}
+
+export function register(program: Command): void {
+  program.command('serve')
+    .description('serve a saved model (a run directory or `myelin export` output) over HTTP: TF Serving REST, Open Inference Protocol v2, /metrics')
+    .argument('<dir>', 'saved model directory (config.json + model.safetensors)')
+    .option('--port <n>', 'port (0: any free port)', port, DEFAULTS.port)
+    .option('--host <addr>', 'address to listen on (0.0.0.0 for every interface, as in a container)', DEFAULTS.host)
+    .option('--name <name>', "model name in URLs (default: config.json's model)")
+    .option('--workers <n>', `inference worker threads (default: half the CPUs, here ${defaultWorkers()})`, positiveInt('--workers'))
+    .option('--max-batch <n>', 'most instances per batch and per request', positiveInt('--max-batch'), DEFAULTS.maxBatch)
+    .option('--batch-timeout-ms <ms>', 'how long a batch waits to fill up (0: no wait)', nonNegativeNumber('--batch-timeout-ms'), DEFAULTS.batchTimeoutMs)
+    .option('--max-queue <n>', 'most instances queued before requests get 503 + Retry-After', positiveInt('--max-queue'), DEFAULTS.maxQueue)
+    .option('--max-body <bytes>', 'largest request body (413 above)', positiveInt('--max-body'), DEFAULTS.maxBody)
+    .action(async (dir: string, opts) => {
+      const server = createServer({
+        dir, port: opts.port, host: opts.host, name: opts.name, workers: opts.workers, maxBatch: opts.maxBatch,
+        batchTimeoutMs: opts.batchTimeoutMs, maxQueue: opts.maxQueue, maxBody: opts.maxBody,
+      });
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        process.stderr.write(`myelin serve: ${signal}: finishing requests in flight, then exiting\n`);
+        server.close().then(() => {
+          process.stderr.write('myelin serve: stopped\n');
+          process.exit(0);
+        }, (e) => {
+          process.stderr.write(`myelin serve: error while stopping: ${(e as Error).message}\n`);
+          process.exit(1);
+        });
+      };
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+      let url: string;
+      try {
+        [url] = await Promise.all([server.listen(), server.ready]);
+      } catch (e) {
+        await server.close().catch(() => {});
+        throw e;
+      }
+      const o = server.options;
+      process.stderr.write(`myelin serve: model '${server.spec.name}' (${server.spec.config.model}, ${server.batcher.backend} backend) from ${dir}\n` +
+        `  ${o.workers} worker${o.workers === 1 ? '' : 's'}, max batch ${o.maxBatch}, batch timeout ${o.batchTimeoutMs} ms, max queue ${o.maxQueue}\n` +
+        `  POST ${url}/v1/models/${server.spec.name}:predict   POST ${url}/v2/models/${server.spec.name}/infer   GET ${url}/metrics\n`);
+      process.stdout.write(`listening on ${url}\n`);
+      // keep running until a signal stops the server
+      await new Promise(() => {});
+    });
+}

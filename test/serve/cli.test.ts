@@ -1,0 +1,84 @@
+// `myelin serve` and `myelin export` as child processes: startup line, SIGTERM under load
+// (requests in flight are answered, exit code 0), exporting a checkpoint and serving it.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { get, metric, mlpRawTestSet, post, trainMlp } from './helpers.js';
+
+const bin = new URL('../../../bin/myelin.js', import.meta.url).pathname;
+let mlpDir: string;
+
+before(async () => { mlpDir = await trainMlp(); });
+
+function serve(dir: string, ...flags: string[]): Promise<{ child: ChildProcess; url: string; stderr: () => string; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, [bin, 'serve', dir, '--port', '0', ...flags], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '', err = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve({ child, url: m[1], stderr: () => err, exited });
+    });
+    child.stderr!.on('data', (d) => { err += d; });
+    void exited.then((code) => reject(new Error(`myelin serve exited (${code}) before listening: ${err}`)));
+  });
+}
+
+test('SIGTERM under load: queued and in-flight requests are answered, new ones refused, exit code 0', async () => {
+  // batches wait up to 20 s to fill to 64, so the 24 requests are certainly in flight at SIGTERM
+  const s = await serve(mlpDir, '--workers', '1', '--max-batch', '64', '--batch-timeout-ms', '20000');
+  const rows = mlpRawTestSet().rows.slice(0, 24);
+  const pending = rows.map((r) => post(`${s.url}/v1/models/mlp:predict`, { instances: [r] }));
+  for (let i = 0; i < 400; i++) {
+    if (metric((await get(`${s.url}/metrics`)).text, 'myelin_queue_depth') === rows.length) break;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  assert.equal(metric((await get(`${s.url}/metrics`)).text, 'myelin_queue_depth'), rows.length);
+  s.child.kill('SIGTERM');
+  const results = await Promise.all(pending);
+  for (const r of results) {
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    assert.equal(r.json.predictions.length, 1);
+  }
+  assert.equal(await s.exited, 0, s.stderr());
+  assert.match(s.stderr(), /SIGTERM: finishing requests in flight/);
+  await assert.rejects(fetch(`${s.url}/v2/health/live`)); // no longer listening
+});
+
+test('myelin export writes a saved model from a checkpoint that myelin serve loads', async () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'myelin-export-')), 'best');
+  const r = spawnSync(process.execPath, [bin, 'export', '--checkpoint', join(mlpDir, 'checkpoints', 'best.safetensors'), '--out', out, '--json'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const summary = JSON.parse(r.stdout);
+  assert.equal(summary.model, 'mlp');
+  assert.ok(summary.epoch >= 1);
+  const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+  assert.equal(config.exported_from.epoch, summary.epoch);
+  assert.deepEqual(config.input, { shape: [30], dtype: 'float32' });
+  assert.ok(existsSync(join(out, 'model.safetensors')));
+  const s = await serve(out, '--name', 'cancer', '--workers', '1');
+  try {
+    const ok = await post(`${s.url}/v2/models/cancer/infer`, { inputs: [{ name: 'input', shape: [1, 30], datatype: 'FP32', data: mlpRawTestSet().rows[0] }] });
+    assert.equal(ok.status, 200, JSON.stringify(ok.json));
+    assert.equal((await post(`${s.url}/v2/models/mlp/infer`, {})).status, 404);
+  } finally {
+    s.child.kill('SIGTERM');
+    assert.equal(await s.exited, 0);
+  }
+  const missing = spawnSync(process.execPath, [bin, 'export', '--checkpoint', '/nonexistent.safetensors', '--out', out], { encoding: 'utf8' });
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /\/nonexistent\.safetensors: not found/);
+});
+
+test('myelin serve on a directory without a saved model fails with one line and exit code 1', () => {
+  const r = spawnSync(process.execPath, [bin, 'serve', '/nonexistent/run'], { encoding: 'utf8' });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /\/nonexistent\/run\/config\.json: not found/);
+  const flag = spawnSync(process.execPath, [bin, 'serve', mlpDir, '--max-batch', '0'], { encoding: 'utf8' });
+  assert.equal(flag.status, 2);
+  assert.match(flag.stderr, /--max-batch must be a positive integer/);
+});

@@ -1,0 +1,59 @@
+// Shared setup of the serving tests: small real saved models trained here, and HTTP helpers.
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { zooModel } from '../../src/models/index.js';
+import { breastCancer } from '../../src/data/datasets.js';
+import { stratifiedSplit } from '../../src/data/split.js';
+
+export const FASHION = '/usr/share/datasets/fashion-mnist';
+export const hasFashion = existsSync(FASHION);
+
+/** Trains the seed MLP for a few epochs (well under a second); returns its run directory. */
+export async function trainMlp(): Promise<string> {
+  const out = mkdtempSync(join(tmpdir(), 'myelin-serve-mlp-'));
+  await zooModel('mlp').train({ epochs: 8, out, progress: false });
+  return out;
+}
+
+/** Trains the seed CNN on the first 300 Fashion-MNIST images for one epoch (a few seconds). */
+export async function trainCnn(): Promise<string> {
+  const out = mkdtempSync(join(tmpdir(), 'myelin-serve-cnn-'));
+  await zooModel('cnn').train({ epochs: 1, limit: 300, out, progress: false, log: () => {} });
+  return out;
+}
+
+/** The mlp's test rows before standardisation, as `myelin eval mlp` splits them (seed 0). */
+export function mlpRawTestSet(): { rows: number[][]; labels: number[] } {
+  const data = breastCancer();
+  const labels = data.labels.dataSync() as Int32Array;
+  const split = stratifiedSplit(labels, 0.2, 0);
+  const x = data.features.dataSync();
+  const f = data.features.shape[1];
+  return {
+    rows: Array.from(split.test, (i) => Array.from(x.subarray(i * f, (i + 1) * f))),
+    labels: Array.from(split.test, (i) => labels[i]),
+  };
+}
+
+export async function post(url: string, body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }): Promise<{ status: number; json: any; headers: Headers }> {
+  const r = await fetch(url, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const text = await r.text();
+  let json: any;
+  try { json = JSON.parse(text); } catch { json = text; }
+  return { status: r.status, json, headers: r.headers };
+}
+
+export async function get(url: string): Promise<{ status: number; json: any; text: string }> {
+  const r = await fetch(url);
+  const text = await r.text();
+  let json: any;
+  try { json = JSON.parse(text); } catch { json = undefined; }
+  return { status: r.status, json, text };
+}
+
+/** A metric's value from Prometheus text, e.g. metric(text, 'myelin_batch_size_count'). */
+export function metric(text: string, name: string): number {
+  const m = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} (\\S+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : NaN;
+}
