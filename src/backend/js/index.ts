@@ -13,6 +13,7 @@ import {
   batchNormApply, batchNormBackward, channelMoments, layerNorm, layerNormBackward, softmax, softmaxBackward,
 } from './normalize.js';
 import { adamUpdate, rmspropUpdate, sgdUpdate } from './optim.js';
+import { gruCell, gruCellBackward, lstmCell, lstmCellBackward } from './rnn.js';
 
 export function createJsBackend(): Backend {
   return {
@@ -30,6 +31,7 @@ export function createJsBackend(): Backend {
     matmul, conv2d, conv2dBackwardData, conv2dBackwardWeight,
     maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward,
     softmax, softmaxBackward, channelMoments, batchNormApply, batchNormBackward, layerNorm, layerNormBackward,
+    lstmCell, lstmCellBackward, gruCell, gruCellBackward,
     sgdUpdate, adamUpdate, rmspropUpdate,
   };
 }
