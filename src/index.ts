@@ -20,3 +20,4 @@ export { EarlyStopping, ModelCheckpoint, JsonlLogger, LRSchedulerCallback } from
 export * as metrics from './train/metrics.js';
 export * as io from './io/index.js';
 export * as models from './models/index.js';
+export * as text from './text/index.js';

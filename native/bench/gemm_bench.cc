@@ -8,6 +8,8 @@
 //       --threads=1,2          thread counts to measure
 //       --path=avx512|avx2|generic
 //       --only=square|cnn      subset
+//       --wait-quiet           before each timing, wait (<= 10 s) until the
+//                              machine is idle (for shared/noisy machines)
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -198,6 +200,9 @@ void test_gemm_path() {
     run_case(r, tA, tB, 37, 4200, 300, 1.0f, 0.5f, 4, "wide-n");  // > NC
     run_case(r, tA, tB, 1, 1000, 1000, 1.0f, 0.0f, 2, "gemv-row");
     run_case(r, tA, tB, 1000, 1, 1000, 1.0f, 0.0f, 2, "gemv-col");
+    // Long K with a small C (k-split path when threaded).
+    run_case(r, tA, tB, 40, 70, 3001, 1.0f, 0.5f, 3, "ksplit");
+    run_case(r, tA, tB, 64, 288, 7744, -1.0f, 0.0f, 0, "ksplit-dw");
     // CNN-like shapes
     run_case(r, tA, tB, 64, 121, 288, 1.0f, 0.0f, 0, "cnn1");
     run_case(r, tA, tB, 32, 676, 9, 1.0f, 0.0f, 0, "cnn2");
@@ -359,10 +364,53 @@ struct Shape {
   const char* name;
   int64_t M, N, K;
   bool tA, tB;
+  int64_t batch = 1;  // > 1: sgemm_batched (OpenBLAS: a loop of cblas_sgemm)
 };
+
+std::string json_escape(const char* s) {
+  std::string o;
+  for (; *s; ++s) {
+    if (*s == '"' || *s == '\\') o += '\\';
+    o += *s;
+  }
+  return o;
+}
+
+// Fraction of all CPUs busy over `ms` milliseconds (Linux /proc/stat; 0 if unknown).
+double cpu_busy(int ms) {
+  auto sample = [](unsigned long long* busy, unsigned long long* total) {
+    FILE* f = std::fopen("/proc/stat", "r");
+    if (!f) return false;
+    unsigned long long v[10] = {0};
+    int n = std::fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+                        &v[4], &v[5], &v[6], &v[7], &v[8], &v[9]);
+    std::fclose(f);
+    if (n < 5) return false;
+    *total = 0;
+    for (int i = 0; i < 8; ++i) *total += v[i];
+    *busy = *total - v[3] - v[4];
+    return true;
+  };
+  unsigned long long b0, t0, b1, t1;
+  if (!sample(&b0, &t0)) return 0;
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  if (!sample(&b1, &t1) || t1 == t0) return 0;
+  return (double)(b1 - b0) / (double)(t1 - t0);
+}
+
+bool g_wait_quiet = false;
+int g_noisy = 0;  // timed batches that started on a busy machine
+// Waits (at most ~4 s) until other processes leave the CPUs idle.
+void wait_quiet() {
+  if (!g_wait_quiet) return;
+  for (int i = 0; i < 20; ++i)
+    if (cpu_busy(200) < 0.08) return;
+  ++g_noisy;
+}
 
 // Best seconds per call: several timed batches, each at least `min_s` long.
 double time_best(const std::function<void()>& f, double min_s, int batches) {
+  wait_quiet();
   f();  // warm up (buffers, threads, caches)
   int reps = 1;
   for (;;) {
@@ -374,6 +422,7 @@ double time_best(const std::function<void()>& f, double min_s, int batches) {
   }
   double best = 1e30;
   for (int b = 0; b < batches; ++b) {
+    if (b) wait_quiet();
     double t0 = now_s();
     for (int i = 0; i < reps; ++i) f();
     best = std::min(best, (now_s() - t0) / reps);
@@ -388,6 +437,7 @@ int run_bench(int argc, char** argv) {
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--quick") quick = true;
+    else if (a == "--wait-quiet") g_wait_quiet = true;
     else if (a.rfind("--only=", 0) == 0) only = a.substr(7);
     else if (a.rfind("--path=", 0) == 0) {
       std::string p = a.substr(7);
@@ -421,12 +471,15 @@ int run_bench(int argc, char** argv) {
     shapes.push_back({"fc_fwd_wide", 64, 512, 784, false, true});    // MLP layer on MNIST batch 64
     shapes.push_back({"fc_dw_wide", 512, 784, 64, true, false});
     shapes.push_back({"attn_qk", 128, 128, 64, false, true});        // Q K^T per head
+    shapes.push_back({"bmm_attn_qk", 128, 128, 64, false, true, 32});  // batched over 32 heads
+    shapes.push_back({"bmm_attn_av", 128, 64, 128, false, false, 32});
+    shapes.push_back({"bmm_small", 16, 16, 16, false, false, 256});
   }
   const double min_s = quick ? 0.03 : 0.08;
   const int batches = quick ? 3 : 5;
   const int rounds = quick ? 1 : 3;
 
-  std::printf("{\n  \"cpu\": \"%s\",\n", cpu_features().describe());
+  std::printf("{\n  \"cpu\": \"%s\",\n", json_escape(cpu_features().describe()).c_str());
   std::printf("  \"myelin_path\": \"%s\",\n", sgemm_path_name());
 #ifdef MYELIN_WITH_OPENBLAS
   std::printf("  \"openblas_core\": \"%s\",\n", openblas_get_corename());
@@ -436,39 +489,47 @@ int run_bench(int argc, char** argv) {
   for (int nt : threads) {
     for (const Shape& s : shapes) {
       const int64_t M = s.M, N = s.N, K = s.K;
-      const int64_t lda = s.tA ? M : K, ldb = s.tB ? K : N, ldc = N;
-      std::vector<float> A(M * K), B(K * N), C(M * N);
+      const int64_t lda = s.tA ? M : K, ldb = s.tB ? K : N, ldc = N, nb = s.batch;
+      const int64_t sA = M * K, sB = K * N, sC = M * N;
+      std::vector<float> A(sA * nb), B(sB * nb), C(sC * nb);
       Rng r(1);
       fill(A, r);
       fill(B, r);
-      const double flops = 2.0 * M * N * K;
+      const double flops = 2.0 * M * N * K * nb;
       double best_m = 1e30, best_o = 1e30;
+      g_noisy = 0;
       for (int round = 0; round < rounds; ++round) {
 #ifdef MYELIN_WITH_OPENBLAS
         openblas_set_num_threads(nt);
         best_o = std::min(best_o, time_best([&] {
-          cblas_sgemm(CblasRowMajor, s.tA ? CblasTrans : CblasNoTrans, s.tB ? CblasTrans : CblasNoTrans,
-                      (int)M, (int)N, (int)K, 1.0f, A.data(), (int)lda, B.data(), (int)ldb, 0.0f, C.data(),
-                      (int)ldc);
+          for (int64_t b = 0; b < nb; ++b)
+            cblas_sgemm(CblasRowMajor, s.tA ? CblasTrans : CblasNoTrans, s.tB ? CblasTrans : CblasNoTrans,
+                        (int)M, (int)N, (int)K, 1.0f, A.data() + b * sA, (int)lda, B.data() + b * sB, (int)ldb,
+                        0.0f, C.data() + b * sC, (int)ldc);
         }, min_s, batches));
         // let OpenBLAS's worker threads stop spinning before timing myelin
         std::this_thread::sleep_for(std::chrono::milliseconds(quick ? 100 : 250));
 #endif
         set_num_threads(nt);
         best_m = std::min(best_m, time_best([&] {
-          sgemm(s.tA, s.tB, M, N, K, 1.0f, A.data(), lda, B.data(), ldb, 0.0f, C.data(), ldc);
+          if (nb == 1)
+            sgemm(s.tA, s.tB, M, N, K, 1.0f, A.data(), lda, B.data(), ldb, 0.0f, C.data(), ldc);
+          else
+            sgemm_batched(s.tA, s.tB, M, N, K, 1.0f, A.data(), lda, B.data(), ldb, 0.0f, C.data(), ldc, nb,
+                          sA, sB, sC);
         }, min_s, batches));
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
       }
       const double gm = flops / best_m / 1e9;
-      std::printf("%s    {\"shape\": \"%s\", \"M\": %lld, \"N\": %lld, \"K\": %lld, \"transA\": %s, \"transB\": %s, "
-                  "\"threads\": %d, \"myelin_gflops\": %.1f",
-                  first ? "" : ",\n", s.name, (long long)M, (long long)N, (long long)K, s.tA ? "true" : "false",
-                  s.tB ? "true" : "false", nt, gm);
+      std::printf("%s    {\"shape\": \"%s\", \"M\": %lld, \"N\": %lld, \"K\": %lld, \"batch\": %lld, "
+                  "\"transA\": %s, \"transB\": %s, \"threads\": %d, \"myelin_gflops\": %.1f",
+                  first ? "" : ",\n", s.name, (long long)M, (long long)N, (long long)K, (long long)nb,
+                  s.tA ? "true" : "false", s.tB ? "true" : "false", nt, gm);
 #ifdef MYELIN_WITH_OPENBLAS
       const double go = flops / best_o / 1e9;
       std::printf(", \"openblas_gflops\": %.1f, \"ratio\": %.2f", go, gm / go);
 #endif
+      if (g_wait_quiet) std::printf(", \"noisy_batches\": %d", g_noisy);
       std::printf("}");
       std::fflush(stdout);
       first = false;

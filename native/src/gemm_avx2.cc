@@ -5,7 +5,7 @@
 // avx2+fma (see gemm.cc dispatch).
 #include "gemm_kernels.h"
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#if MYELIN_X86_KERNELS
 
 #include <immintrin.h>
 
@@ -86,34 +86,67 @@ MYELIN_T256 inline void transpose_groups(int64_t k, const float* src, int64_t rs
 }
 
 template <int R>
-MYELIN_T256 void pack_panel(int64_t rows, int64_t k, const float* src, int64_t rs, int64_t ks, float* dst) {
-  if (rows == R && ks == 1) {
-    int64_t done = 0;
-    transpose_groups<R, 0>(k, src, rs, dst, &done);
-    for (int64_t kk = done; kk < k; ++kk)
-      for (int r = 0; r < R; ++r) dst[kk * R + r] = src[r * rs + kk];
-    return;
-  }
-  if (rows == R && rs == 1) {
-    for (int64_t kk = 0; kk < k; ++kk) {
-      const float* s = src + kk * ks;
-      float* d = dst + kk * R;
-      if constexpr (R % 8 == 0) {
-#pragma GCC unroll 4
-        for (int v = 0; v < R / 8; ++v) _mm256_storeu_ps(d + 8 * v, _mm256_loadu_ps(s + 8 * v));
-      } else {
-#pragma GCC unroll 16
-        for (int r = 0; r < R; ++r) d[r] = s[r];
+MYELIN_T256 void pack_block(int64_t rows, int64_t k, const float* src, int64_t rs, int64_t ks, float* dst) {
+  const int64_t npanels = (rows + R - 1) / R;
+  if (ks == 1) {
+    for (int64_t p = 0; p < npanels; ++p) {
+      const float* s = src + p * R * rs;
+      float* d = dst + p * R * k;
+      const int64_t valid = rows - p * R < R ? rows - p * R : R;
+      int64_t done = 0;
+      if (valid == R) transpose_groups<R, 0>(k, s, rs, d, &done);
+      for (int64_t kk = done; kk < k; ++kk) {
+        int64_t r = 0;
+        for (; r < valid; ++r) d[kk * R + r] = s[r * rs + kk];
+        for (; r < R; ++r) d[kk * R + r] = 0.0f;
       }
     }
     return;
   }
-  for (int64_t kk = 0; kk < k; ++kk) {
-    float* d = dst + kk * R;
-    const float* s = src + kk * ks;
-    int64_t r = 0;
-    for (; r < rows; ++r) d[r] = s[r * rs];
-    for (; r < R; ++r) d[r] = 0.0f;
+  if (rs == 1) {
+    // Groups of G panels (>= 256 contiguous source bytes per k), k by k.
+    constexpr int G = R >= 64 ? 1 : (64 + R - 1) / R;
+    const int64_t last_rows = rows - (npanels - 1) * R;
+    for (int64_t p0 = 0; p0 < npanels; p0 += G) {
+      const int64_t g = npanels - p0 < G ? npanels - p0 : G;
+      const bool has_last = p0 + g == npanels;
+      const int64_t gfull = has_last ? g - 1 : g;
+      const float* sp = src + p0 * R;
+      float* dp = dst + p0 * R * k;
+      for (int64_t kk = 0; kk < k; ++kk) {
+        const float* s = sp + kk * ks;
+        float* d = dp + kk * R;
+        for (int64_t q = 0; q < gfull; ++q) {
+          if constexpr (R % 8 == 0) {
+#pragma GCC unroll 4
+            for (int v = 0; v < R / 8; ++v) _mm256_storeu_ps(d + 8 * v, _mm256_loadu_ps(s + 8 * v));
+          } else {
+#pragma GCC unroll 16
+            for (int r = 0; r < R; ++r) d[r] = s[r];
+          }
+          s += R;
+          d += R * k;
+        }
+        if (has_last) {
+          int64_t r = 0;
+          for (; r < last_rows; ++r) d[r] = s[r];
+          for (; r < R; ++r) d[r] = 0.0f;
+        }
+      }
+    }
+    return;
+  }
+  for (int64_t p = 0; p < npanels; ++p) {
+    const int64_t valid = rows - p * R < R ? rows - p * R : R;
+    const float* sp = src + p * R * rs;
+    float* dp = dst + p * R * k;
+    for (int64_t kk = 0; kk < k; ++kk) {
+      float* d = dp + kk * R;
+      const float* s = sp + kk * ks;
+      int64_t r = 0;
+      for (; r < valid; ++r) d[r] = s[r * rs];
+      for (; r < R; ++r) d[r] = 0.0f;
+    }
   }
 }
 
@@ -198,13 +231,92 @@ void kernel(int64_t k, const float* a, const float* b, float* c, int64_t ldc, in
 }
 
 void pack_a(int64_t rows, int64_t k, const float* src, int64_t rs, int64_t ks, float* dst) {
-  pack_panel<MR>(rows, k, src, rs, ks, dst);
+  pack_block<MR>(rows, k, src, rs, ks, dst);
 }
 void pack_b(int64_t rows, int64_t k, const float* src, int64_t rs, int64_t ks, float* dst) {
-  pack_panel<NR>(rows, k, src, rs, ks, dst);
+  pack_block<NR>(rows, k, src, rs, ks, dst);
 }
 
-const KernelSet kSet = {"avx2", MR, NR, MR * 24, 256, NR * 128, pack_a, pack_b, kernel};
+MYELIN_T256 void gemv_axpy(int64_t K, int64_t n, const float* x, const float* B, int64_t ldb, float* y) {
+  constexpr int V = 8;  // 64 columns per block in registers
+  int64_t j = 0;
+  for (; j + 8 * V <= n; j += 8 * V) {
+    __m256 acc[V];
+#pragma GCC unroll 8
+    for (int v = 0; v < V; ++v) acc[v] = _mm256_setzero_ps();
+    const float* b = B + j;
+    for (int64_t k = 0; k < K; ++k, b += ldb) {
+      const __m256 xv = _mm256_broadcast_ss(x + k);
+#pragma GCC unroll 8
+      for (int v = 0; v < V; ++v) acc[v] = _mm256_fmadd_ps(xv, _mm256_loadu_ps(b + 8 * v), acc[v]);
+    }
+#pragma GCC unroll 8
+    for (int v = 0; v < V; ++v) _mm256_storeu_ps(y + j + 8 * v, acc[v]);
+  }
+  for (; j + 8 <= n; j += 8) {
+    __m256 acc = _mm256_setzero_ps();
+    const float* b = B + j;
+    for (int64_t k = 0; k < K; ++k, b += ldb) acc = _mm256_fmadd_ps(_mm256_broadcast_ss(x + k), _mm256_loadu_ps(b), acc);
+    _mm256_storeu_ps(y + j, acc);
+  }
+  for (; j < n; ++j) {
+    float acc = 0.0f;
+    const float* b = B + j;
+    for (int64_t k = 0; k < K; ++k, b += ldb) acc += x[k] * b[0];
+    y[j] = acc;
+  }
+}
+
+MYELIN_T256 inline float hsum256(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+MYELIN_T256 void gemv_dot(int64_t K, int64_t n, const float* x, const float* B, int64_t ldb, float* y) {
+  const int64_t k8 = K & ~(int64_t)7;
+  int64_t j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const float* b0 = B + j * ldb;
+    const float* b1 = b0 + ldb;
+    const float* b2 = b1 + ldb;
+    const float* b3 = b2 + ldb;
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(),
+           a3 = _mm256_setzero_ps();
+    for (int64_t k = 0; k < k8; k += 8) {
+      const __m256 xv = _mm256_loadu_ps(x + k);
+      a0 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(b0 + k), a0);
+      a1 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(b1 + k), a1);
+      a2 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(b2 + k), a2);
+      a3 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(b3 + k), a3);
+    }
+    float s0 = hsum256(a0), s1 = hsum256(a1), s2 = hsum256(a2), s3 = hsum256(a3);
+    for (int64_t k = k8; k < K; ++k) {
+      s0 += x[k] * b0[k];
+      s1 += x[k] * b1[k];
+      s2 += x[k] * b2[k];
+      s3 += x[k] * b3[k];
+    }
+    y[j] = s0;
+    y[j + 1] = s1;
+    y[j + 2] = s2;
+    y[j + 3] = s3;
+  }
+  for (; j < n; ++j) {
+    const float* b0 = B + j * ldb;
+    __m256 a0 = _mm256_setzero_ps();
+    for (int64_t k = 0; k < k8; k += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + k), _mm256_loadu_ps(b0 + k), a0);
+    float s0 = hsum256(a0);
+    for (int64_t k = k8; k < K; ++k) s0 += x[k] * b0[k];
+    y[j] = s0;
+  }
+}
+
+const KernelSet kSet = {"avx2", MR, NR,
+                        /*mc=*/MR * 512, /*kc=*/256, /*nc=*/NR * 192,
+                        /*mc_item=*/MR * 24, /*nc_item=*/NR * 16,
+                        pack_a, pack_b, kernel, gemv_axpy, gemv_dot};
 
 }  // namespace
 

@@ -19,14 +19,6 @@ constexpr int NR = 8;
 
 template <int R>
 void pack_panel(int64_t rows, int64_t k, const float* src, int64_t rs, int64_t ks, float* dst) {
-  if (rows == R && rs == 1) {
-    for (int64_t kk = 0; kk < k; ++kk) {
-      const float* s = src + kk * ks;
-      float* d = dst + kk * R;
-      for (int r = 0; r < R; ++r) d[r] = s[r];
-    }
-    return;
-  }
   if (rows == R && ks == 1) {
     // Transpose in 4-wide k blocks to keep the source reads sequential.
     int64_t kk = 0;
@@ -48,6 +40,40 @@ void pack_panel(int64_t rows, int64_t k, const float* src, int64_t rs, int64_t k
     int64_t r = 0;
     for (; r < rows; ++r) d[r] = s[r * rs];
     for (; r < R; ++r) d[r] = 0.0f;
+  }
+}
+
+template <int R>
+void pack_block(int64_t rows, int64_t k, const float* src, int64_t rs, int64_t ks, float* dst) {
+  const int64_t npanels = (rows + R - 1) / R;
+  if (rs == 1 && ks != 1) {
+    // Groups of G panels (>= 256 contiguous source bytes per k), k by k.
+    constexpr int G = R >= 64 ? 1 : (64 + R - 1) / R;
+    const int64_t last_rows = rows - (npanels - 1) * R;
+    for (int64_t p0 = 0; p0 < npanels; p0 += G) {
+      const int64_t g = npanels - p0 < G ? npanels - p0 : G;
+      const bool has_last = p0 + g == npanels;
+      const int64_t gfull = has_last ? g - 1 : g;
+      for (int64_t kk = 0; kk < k; ++kk) {
+        const float* s = src + p0 * R + kk * ks;
+        float* d = dst + p0 * R * k + kk * R;
+        for (int64_t q = 0; q < gfull; ++q) {
+          for (int r = 0; r < R; ++r) d[r] = s[r];
+          s += R;
+          d += R * k;
+        }
+        if (has_last) {
+          int64_t r = 0;
+          for (; r < last_rows; ++r) d[r] = s[r];
+          for (; r < R; ++r) d[r] = 0.0f;
+        }
+      }
+    }
+    return;
+  }
+  for (int64_t p = 0; p < npanels; ++p) {
+    const int64_t valid = rows - p * R < R ? rows - p * R : R;
+    pack_panel<R>(valid, k, src + p * R * rs, rs, ks, dst + p * R * k);
   }
 }
 
@@ -82,13 +108,39 @@ void kernel(int64_t k, const float* __restrict a, const float* __restrict b, flo
 }
 
 void pack_a(int64_t rows, int64_t k, const float* src, int64_t rs, int64_t ks, float* dst) {
-  pack_panel<MR>(rows, k, src, rs, ks, dst);
+  pack_block<MR>(rows, k, src, rs, ks, dst);
 }
 void pack_b(int64_t rows, int64_t k, const float* src, int64_t rs, int64_t ks, float* dst) {
-  pack_panel<NR>(rows, k, src, rs, ks, dst);
+  pack_block<NR>(rows, k, src, rs, ks, dst);
 }
 
-const KernelSet kSet = {"generic", MR, NR, MR * 32, 256, NR * 256, pack_a, pack_b, kernel};
+void gemv_axpy(int64_t K, int64_t n, const float* x, const float* B, int64_t ldb, float* y) {
+  for (int64_t j = 0; j < n; ++j) y[j] = 0.0f;
+  for (int64_t k = 0; k < K; ++k) {
+    const float xv = x[k];
+    const float* b = B + k * ldb;
+    for (int64_t j = 0; j < n; ++j) y[j] += xv * b[j];
+  }
+}
+
+void gemv_dot(int64_t K, int64_t n, const float* x, const float* B, int64_t ldb, float* y) {
+  for (int64_t j = 0; j < n; ++j) {
+    const float* b = B + j * ldb;
+    // Eight partial sums so the compiler may vectorise without reassociation.
+    float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t k = 0;
+    for (; k + 8 <= K; k += 8)
+      for (int u = 0; u < 8; ++u) s[u] += x[k + u] * b[k + u];
+    float t = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+    for (; k < K; ++k) t += x[k] * b[k];
+    y[j] = t;
+  }
+}
+
+const KernelSet kSet = {"generic", MR, NR,
+                        /*mc=*/MR * 512, /*kc=*/256, /*nc=*/NR * 256,
+                        /*mc_item=*/MR * 32, /*nc_item=*/NR * 32,
+                        pack_a, pack_b, kernel, gemv_axpy, gemv_dot};
 
 }  // namespace
 

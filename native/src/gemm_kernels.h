@@ -5,12 +5,23 @@
 
 #include <cstdint>
 
+// x86-64 SIMD kernels need GCC/Clang target attributes. Define
+// MYELIN_PORTABLE_ONLY to build only the portable path (e.g. for testing).
+#if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__)) && \
+    !defined(MYELIN_PORTABLE_ONLY)
+#define MYELIN_X86_KERNELS 1
+#else
+#define MYELIN_X86_KERNELS 0
+#endif
+
 namespace myelin {
 namespace gemm_detail {
 
-// Packs one panel of `rows` (<= R, zero padded up to R) by `k` elements:
-//   dst[kk * R + r] = src[r * row_stride + kk * k_stride]
-// R is the kernel's MR (for op(A)) or NR (for op(B)).
+// Packs a block of `rows` (>= 1) by `k` (>= 1) elements into ceil(rows / R)
+// consecutive panels of R rows each (the last one zero padded):
+//   dst[(r / R) * R * k + kk * R + r % R] = src[r * row_stride + kk * k_stride]
+// R is the kernel's MR (for op(A)) or NR (for op(B)). dst is 64-byte aligned
+// and has room for 64 extra floats at the end.
 using PackFn = void (*)(int64_t rows, int64_t k, const float* src, int64_t row_stride,
                         int64_t k_stride, float* dst);
 
@@ -21,13 +32,25 @@ using PackFn = void (*)(int64_t rows, int64_t k, const float* src, int64_t row_s
 using KernelFn = void (*)(int64_t k, const float* a, const float* b, float* c, int64_t ldc,
                           int64_t m, int64_t n, float alpha, float beta);
 
+// Matrix-vector products used when M == 1 or N == 1 (no packing):
+//   gemv_axpy: y[j] = sum_k x[k] * B[k*ldb + j]   for j < n   (rows of B streamed)
+//   gemv_dot:  y[j] = sum_k x[k] * B[j*ldb + k]   for j < n   (dot products)
+// x and y are contiguous; y is overwritten.
+using GemvFn = void (*)(int64_t k, int64_t n, const float* x, const float* B, int64_t ldb, float* y);
+
 struct KernelSet {
   const char* name;
   int mr, nr;      // register tile (rows of C, columns of C)
-  int mc, kc, nc;  // default cache blocking (multiples of mr / nr)
+  // Default cache blocking (see gemm.cc): mc = rows of a shared packed A
+  // block, nc = columns of a shared packed B block (both L3), mc_item /
+  // nc_item = rows / columns of a thread's private packed block (L2), kc = k
+  // block.
+  int mc, kc, nc, mc_item, nc_item;
   PackFn pack_a;   // R = mr
   PackFn pack_b;   // R = nr
   KernelFn kernel;
+  GemvFn gemv_axpy;
+  GemvFn gemv_dot;
 };
 
 // Each returns nullptr when the path is not compiled for this architecture.

@@ -117,7 +117,7 @@ int env_int(const char* name, int dflt, int lo, int hi) {
   return (int)std::min<long>(hi, std::max<long>(lo, v));
 }
 
-constexpr int kMaxThreads = 1024;
+constexpr int kMaxThreads = 1024;  // must stay < 65536 (16-bit chunk fields)
 
 int default_threads() {
   int n = env_int("MYELIN_NUM_THREADS", 0, 0, kMaxThreads);
@@ -126,6 +126,17 @@ int default_threads() {
 
 thread_local bool tls_in_region = false;
 
+// Job protocol
+// ------------
+// The submitter writes the job description (fn_, begin_, ...) and then
+// publishes one 64-bit atomic word `claim_` = gen:32 | nchunks:16 | next:16.
+// Any thread claims a chunk with a CAS that increments `next` while the
+// generation still matches, so a claimed chunk always belongs to the job it
+// was claimed from, and that job cannot finish (and its description cannot be
+// overwritten) before the chunk is done: the submitter only returns once
+// `done_` == nchunks. Workers never have to acknowledge a job; a worker that
+// wakes up late simply finds nothing left to claim, so the caller never waits
+// for a sleeping thread to wake up.
 class Pool {
  public:
   Pool() : spin_us_(env_int("MYELIN_SPIN_US", 30, 0, 1000)) {}
@@ -146,7 +157,7 @@ class Pool {
     if (grain < 1) grain = 1;
     const int64_t len = end - begin;
     const int64_t units = (len + grain - 1) / grain;
-    int want = requested();
+    const int want = requested();
     int64_t nchunks = std::min<int64_t>(want, units);
     if (nchunks <= 1 || tls_in_region) {
       fn(begin, end);
@@ -154,9 +165,14 @@ class Pool {
     }
     std::unique_lock<std::mutex> submit(submit_mu_, std::try_to_lock);
     if (!submit.owns_lock()) {  // another thread is using the pool: run inline
-      bool prev = tls_in_region;
+      const bool prev = tls_in_region;
       tls_in_region = true;
-      try { fn(begin, end); } catch (...) { tls_in_region = prev; throw; }
+      try {
+        fn(begin, end);
+      } catch (...) {
+        tls_in_region = prev;
+        throw;
+      }
       tls_in_region = prev;
       return;
     }
@@ -168,37 +184,39 @@ class Pool {
       fn(begin, end);
       return;
     }
-    // Publish the job.
+    // Describe the job, then publish it.
     fn_ = &fn;
     begin_ = begin;
     end_ = end;
     grain_ = grain;
     units_ = units;
-    nchunks_ = nchunks;
-    next_chunk_.store(0, std::memory_order_relaxed);
-    const int participants = (int)nchunks - 1;  // workers 1..participants take part
-    acks_.store(0, std::memory_order_relaxed);
     error_ = nullptr;
+    done_.store(0, std::memory_order_relaxed);
+    const uint64_t gen = ++gen_counter_ & 0xffffffffu;
+    claim_.store((gen << 32) | ((uint64_t)nchunks << 16), std::memory_order_release);
+    const int helpers = (int)nchunks - 1;  // workers 1..helpers are woken
+    bool notify;
     {
       std::lock_guard<std::mutex> lk(mu_);
-      gen_ += 1;
-      ticket_.store((gen_ << 16) | (uint64_t)participants, std::memory_order_release);
-      if (sleepers_ > 0) work_cv_.notify_all();
+      ++wake_seq_;
+      ticket_.store((wake_seq_ << 16) | (uint64_t)helpers, std::memory_order_release);
+      notify = sleepers_ > 0;
     }
+    if (notify) work_cv_.notify_all();  // outside the lock: woken threads need mu_
     tls_in_region = true;
     run_chunks();
     tls_in_region = false;
-    // Wait for the participants: short spin, then block.
-    if (acks_.load(std::memory_order_acquire) != participants) {
-      auto t0 = std::chrono::steady_clock::now();
+    // Wait until every chunk is done: short spin, then block.
+    if (done_.load(std::memory_order_acquire) != nchunks) {
+      const auto t0 = std::chrono::steady_clock::now();
       const auto limit = std::chrono::microseconds(std::max(spin_us_, 20));
       for (int it = 1;; ++it) {
-        if (acks_.load(std::memory_order_acquire) == participants) break;
+        if (done_.load(std::memory_order_acquire) == nchunks) break;
         cpu_relax();
         if ((it & 63) == 0 && std::chrono::steady_clock::now() - t0 > limit) {
           std::unique_lock<std::mutex> lk(mu_);
           caller_sleeping_.store(true, std::memory_order_seq_cst);
-          done_cv_.wait(lk, [&] { return acks_.load(std::memory_order_seq_cst) == participants; });
+          done_cv_.wait(lk, [&] { return done_.load(std::memory_order_seq_cst) == nchunks; });
           caller_sleeping_.store(false, std::memory_order_relaxed);
           break;
         }
@@ -210,8 +228,30 @@ class Pool {
     if (err) std::rethrow_exception(err);
   }
 
+  // Heuristic, racy by nature: true if no worker is blocked in the kernel.
+  bool workers_awake() const {
+    return workers_created_.load(std::memory_order_relaxed) && sleeping_.load(std::memory_order_relaxed) == 0;
+  }
+
+  // Wakes sleeping workers without giving them work: they spin for
+  // MYELIN_SPIN_US waiting for a job, then sleep again. No-op while the pool
+  // is busy.
+  void wake() {
+    std::unique_lock<std::mutex> submit(submit_mu_, std::try_to_lock);
+    if (!submit.owns_lock()) return;
+    resize_locked(requested());
+    if (workers_.empty()) return;
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      if (sleepers_ == 0) return;
+      ++wake_seq_;
+      ticket_.store(wake_seq_ << 16, std::memory_order_release);  // 0 helpers: nothing to do
+    }
+    work_cv_.notify_all();
+  }
+
   void resize_locked(int want) {
-    int nworkers = std::max(0, want - 1);
+    const int nworkers = std::max(0, want - 1);
     if ((int)workers_.size() == nworkers) return;
     stop_workers();
     stop_.store(false);
@@ -223,6 +263,7 @@ class Pool {
         break;  // could not create more threads: run with what we have
       }
     }
+    workers_created_.store(!workers_.empty(), std::memory_order_relaxed);
   }
 
  private:
@@ -236,19 +277,29 @@ class Pool {
     workers_.clear();
   }
 
+  // Claims and runs chunks of the current job until none is left.
   void run_chunks() {
+    uint64_t v = claim_.load(std::memory_order_acquire);
     for (;;) {
-      int64_t c = next_chunk_.fetch_add(1, std::memory_order_relaxed);
-      if (c >= nchunks_) break;
-      int64_t u0 = c * units_ / nchunks_, u1 = (c + 1) * units_ / nchunks_;
-      int64_t lo = begin_ + u0 * grain_;
-      int64_t hi = std::min(end_, begin_ + u1 * grain_);
+      const uint64_t n = (v >> 16) & 0xffff, c = v & 0xffff;
+      if (c >= n) return;
+      if (!claim_.compare_exchange_weak(v, v + 1, std::memory_order_acq_rel, std::memory_order_acquire))
+        continue;  // v reloaded
+      const int64_t u0 = (int64_t)c * units_ / (int64_t)n, u1 = (int64_t)(c + 1) * units_ / (int64_t)n;
+      const int64_t lo = begin_ + u0 * grain_;
+      const int64_t hi = std::min(end_, begin_ + u1 * grain_);
       try {
         (*fn_)(lo, hi);
       } catch (...) {
         std::lock_guard<std::mutex> lk(err_mu_);
         if (!error_) error_ = std::current_exception();
       }
+      if (done_.fetch_add(1, std::memory_order_seq_cst) + 1 == (int64_t)n &&
+          caller_sleeping_.load(std::memory_order_seq_cst)) {
+        std::lock_guard<std::mutex> lk(mu_);
+        done_cv_.notify_all();
+      }
+      v = claim_.load(std::memory_order_acquire);
     }
   }
 
@@ -258,7 +309,7 @@ class Pool {
       uint64_t t = ticket_.load(std::memory_order_acquire);
       if (t == seen && !stop_.load(std::memory_order_relaxed)) {
         // Bounded spin, then block.
-        auto t0 = std::chrono::steady_clock::now();
+        const auto t0 = std::chrono::steady_clock::now();
         const auto limit = std::chrono::microseconds(spin_us_);
         for (int it = 1; spin_us_ > 0; ++it) {
           cpu_relax();
@@ -269,24 +320,20 @@ class Pool {
         if (t == seen) {
           std::unique_lock<std::mutex> lk(mu_);
           ++sleepers_;
+          sleeping_.fetch_add(1, std::memory_order_relaxed);
           work_cv_.wait(lk, [&] {
             return ticket_.load(std::memory_order_acquire) != seen || stop_.load(std::memory_order_relaxed);
           });
           --sleepers_;
+          sleeping_.fetch_sub(1, std::memory_order_relaxed);
           t = ticket_.load(std::memory_order_acquire);
         }
       }
       if (stop_.load(std::memory_order_relaxed)) return;
       if (t == seen) continue;
       seen = t;
-      const int participants = (int)(t & 0xffff);
-      if (id > participants) continue;
+      if (id > (int)(t & 0xffff)) continue;  // not needed for this job
       run_chunks();
-      if (acks_.fetch_add(1, std::memory_order_seq_cst) + 1 == participants &&
-          caller_sleeping_.load(std::memory_order_seq_cst)) {
-        std::lock_guard<std::mutex> lk(mu_);
-        done_cv_.notify_all();
-      }
     }
   }
 
@@ -295,17 +342,20 @@ class Pool {
   std::mutex submit_mu_;
   std::mutex mu_;
   std::condition_variable work_cv_, done_cv_;
-  int sleepers_ = 0;          // guarded by mu_
-  uint64_t gen_ = 0;          // guarded by mu_
-  std::atomic<uint64_t> ticket_{0};
+  int sleepers_ = 0;         // guarded by mu_
+  std::atomic<int> sleeping_{0};  // mirror of sleepers_ readable without the lock
+  uint64_t wake_seq_ = 0;    // guarded by mu_
+  std::atomic<uint64_t> ticket_{0};  // wake_seq:48 | helpers:16
   std::atomic<bool> stop_{false};
+  std::atomic<bool> workers_created_{false};
   std::atomic<bool> caller_sleeping_{false};
   std::vector<std::thread> workers_;
-  // Current job (written by the submitter before the ticket is published).
+  // Current job (written by the submitter before claim_ is published).
   const RangeFn* fn_ = nullptr;
-  int64_t begin_ = 0, end_ = 0, grain_ = 1, units_ = 0, nchunks_ = 0;
-  std::atomic<int64_t> next_chunk_{0};
-  std::atomic<int> acks_{0};
+  int64_t begin_ = 0, end_ = 0, grain_ = 1, units_ = 0;
+  uint64_t gen_counter_ = 0;              // submitter only (under submit_mu_)
+  std::atomic<uint64_t> claim_{0};        // gen:32 | nchunks:16 | next:16
+  std::atomic<int64_t> done_{0};
   std::mutex err_mu_;
   std::exception_ptr error_;
 };
@@ -330,6 +380,10 @@ int get_num_threads() { return pool().requested(); }
 void set_num_threads(int n) { pool().request(n); }
 
 bool in_parallel_region() { return tls_in_region; }
+
+bool pool_workers_awake() { return pool().workers_awake(); }
+
+void pool_wake_workers() { pool().wake(); }
 
 void parallel_for(int64_t begin, int64_t end, int64_t grain, RangeFn fn) {
   pool().run(begin, end, grain, fn);

@@ -70,6 +70,18 @@ void set_num_threads(int n);
 // caller); parallel_for then runs serially.
 bool in_parallel_region();
 
+// Heuristic hint (may be stale by the time it returns): true when the pool's
+// workers exist and none of them is blocked waiting for work, i.e. a job
+// submitted now starts on all threads within about a microsecond. Kernels use
+// it to avoid paying a wake-up (futex syscall, tens of microseconds until the
+// worker runs) for jobs that would take only a few microseconds.
+bool pool_workers_awake();
+
+// Wakes idle workers (creating them if needed) without giving them work, so
+// that jobs submitted within the next MYELIN_SPIN_US start at once. Costs the
+// caller one futex wake; no-op while the pool is running a job.
+void pool_wake_workers();
+
 // See the header comment for semantics.
 void parallel_for(int64_t begin, int64_t end, int64_t grain, RangeFn fn);
 

@@ -179,6 +179,37 @@ export interface Backend {
   layerNormBackward(x: Storage, dy: Storage, rows: number, n: number, mean: Storage, invStd: Storage,
     gamma: Storage | null, dx: Storage | null, dgamma: Storage | null, dbeta: Storage | null): void;
 
+  // --- recurrent cells: the fused pointwise part of one time step ----------------------------
+  // The matrix products around a cell are matmul calls; these do all the gate arithmetic of a
+  // step in one pass. Gate blocks are `hidden` wide, in PyTorch's order.
+  /**
+   * LSTM cell (gates i, f, g, o). xw and hw [batch, 4*hidden] are the input and recurrent
+   * pre-activations (biases included). Writes gates [batch, 4*hidden] (sigmoid(i), sigmoid(f),
+   * tanh(g), sigmoid(o), kept for backward), c = f*cPrev + i*g and h = o*tanh(c) ([batch, hidden]).
+   */
+  lstmCell(xw: Storage, hw: Storage, cPrev: Storage, batch: number, hidden: number,
+    gates: Storage, c: Storage, h: Storage): void;
+  /**
+   * Backward of lstmCell: dh and dc are the gradients reaching this step's h and c. Writes dGates
+   * [batch, 4*hidden] (the gradient of both xw and hw) and dcPrev [batch, hidden].
+   */
+  lstmCellBackward(gates: Storage, cPrev: Storage, c: Storage, dh: Storage, dc: Storage,
+    batch: number, hidden: number, dGates: Storage, dcPrev: Storage): void;
+  /**
+   * GRU cell (gates r, z, n), PyTorch's formulation: r = sigmoid(xw_r + hw_r),
+   * z = sigmoid(xw_z + hw_z), n = tanh(xw_n + r*hw_n), h = (1-z)*n + z*hPrev. xw and hw are
+   * [batch, 3*hidden] (biases included). Writes gates [batch, 4*hidden] = r, z, n, hw_n (kept for
+   * backward) and h [batch, hidden].
+   */
+  gruCell(xw: Storage, hw: Storage, hPrev: Storage, batch: number, hidden: number,
+    gates: Storage, h: Storage): void;
+  /**
+   * Backward of gruCell: writes dXw and dHw [batch, 3*hidden] and dhPrev [batch, hidden], the
+   * direct part z*dh only (the caller adds dHw @ W_hh).
+   */
+  gruCellBackward(gates: Storage, hPrev: Storage, dh: Storage, batch: number, hidden: number,
+    dXw: Storage, dHw: Storage, dhPrev: Storage): void;
+
   // --- optimizer updates, in place on the parameter and its state -------------------------
   sgdUpdate(param: Storage, grad: Storage, momentumBuf: Storage | null, p: SgdParams): void;
   adamUpdate(param: Storage, grad: Storage, m: Storage, v: Storage, vMax: Storage | null, p: AdamParams): void;

@@ -9,7 +9,8 @@ import * as ops from '../ops/index.js';
 export {
   relu, leakyRelu, sigmoid, tanh, softmax, logSoftmax,
   linear, conv2d, maxPool2d, avgPool2d, dropout, batchNorm, layerNorm, embedding,
-  type Conv2dOptions, type Pool2dOptions, type BatchNormOptions,
+  convTranspose2d, interpolate, upsample,
+  type Conv2dOptions, type Pool2dOptions, type BatchNormOptions, type ConvTranspose2dOptions, type InterpolateOptions,
 } from '../ops/index.js';
 export { gelu, silu, softplus, logSigmoid, type GeluApproximate } from './activations.js';
 export {

@@ -28,3 +28,18 @@ export {
 export * as init from './init.js';
 export * as functional from './functional.js';
 export * as F from './functional.js';
+export { ConvTranspose2d, type ConvTranspose2dOptions } from './layers/conv-transpose.js';
+export { Upsample, type UpsampleOptions } from './layers/upsample.js';
+export {
+  reparameterize, gaussianKl, bernoulliReconstructionLoss, gaussianReconstructionLoss,
+  type SampleReduction, type SampleReductionOptions, type GaussianReconstructionOptions,
+} from './generative.js';
+export { LSTM, GRU, LSTMCell, GRUCell, orthogonal_, type RNNOptions } from './layers/rnn.js';
+export {
+  MultiheadAttention, CausalSelfAttention,
+  type MultiheadAttentionOptions, type MultiheadAttentionForwardOptions, type CausalSelfAttentionOptions,
+} from './layers/attention.js';
+export {
+  TransformerEncoderLayer, TransformerEncoder, DecoderBlock, LearnedPositionalEmbedding, SinusoidalPositionalEncoding,
+  type TransformerEncoderLayerOptions, type EncoderForwardOptions, type DecoderBlockOptions, type TransformerActivation,
+} from './layers/transformer.js';

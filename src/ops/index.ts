@@ -10,3 +10,7 @@ export * from './normalization.js';
 export * from './random-ops.js';
 export * from './embedding.js';
 export * from './copy.js';
+export * from './conv-transpose.js';
+export * from './upsample.js';
+export * from './rnn.js';
+export * from './attention.js';

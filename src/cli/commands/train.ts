@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { zooModel, ZOO } from '../../models/index.js';
 import { integer, positiveInt, positiveNumber } from '../options.js';
 import { printSummary } from '../output.js';
+import { sequenceTrainFlags } from '../../models/sequence-common.js';
 
 export function register(program: Command): void {
   program.command('train')
@@ -18,12 +19,19 @@ export function register(program: Command): void {
     .option('--csv <file>', 'mlp: train on this CSV file instead of the embedded breast-cancer data')
     .option('--label <column>', 'mlp: label column of --csv (name or index; default: last)')
     .option('--limit <n>', 'use only the first N training and test samples', positiveInt('--limit'))
+    .option('--latent <n>', 'vae/dvae: latent dimensions (vae --latent 2 also draws the latent manifold)', positiveInt('--latent'))
+    .option('--data <path>', 'lstm, gpt, bert-mini: text data directory (default ../shared/data)')
+    .option('--cell <type>', 'lstm: recurrent cell, lstm (default) or gru')
+    .option('--max-iters <n>', 'gpt, bert-mini: training iterations', positiveInt('--max-iters'))
+    .option('--eval-every <n>', 'gpt, bert-mini: evaluate every N iterations', positiveInt('--eval-every'))
+    .option('--init <file>', 'bert-mini: start from pre-trained weights (myelin pretrain bert-mini)')
     .option('--no-progress', 'no progress bars')
     .option('--json', 'print the final summary as one JSON object on stdout')
     .action(async (name: string, opts) => {
       const summary = await zooModel(name).train({
         epochs: opts.epochs, batchSize: opts.batchSize, lr: opts.lr, seed: opts.seed, out: opts.out,
-        dataset: opts.dataset, csv: opts.csv, label: opts.label, limit: opts.limit, progress: opts.progress,
+        dataset: opts.dataset, csv: opts.csv, label: opts.label, limit: opts.limit, latent: opts.latent, progress: opts.progress,
+        ...sequenceTrainFlags(opts),
       });
       printSummary(summary, Boolean(opts.json));
     });

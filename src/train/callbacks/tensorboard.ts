@@ -42,11 +42,15 @@ function imageTag(runDir: string, path: string): string {
   return relative(runDir, path).replace(/\\/g, '/').replace(/\.png$/i, '');
 }
 
-/** Logs the PNGs of `runDir` changed after `sinceMs` at `step`; returns how many. */
-export function logImages(writer: EventFileWriter, runDir: string, step: number, sinceMs: number): number {
+/**
+ * Logs at `step` the PNGs of `runDir` that `isNew` accepts; returns how many. (File times are
+ * compared with file times, never with the wall clock: the file system's clock ticks coarser.)
+ */
+function logImages(writer: EventFileWriter, runDir: string, step: number,
+  isNew: (f: { path: string; mtimeMs: number }) => boolean): number {
   let n = 0;
   for (const f of pngFiles(runDir)) {
-    if (f.mtimeMs <= sinceMs) continue;
+    if (!isNew(f)) continue;
     try {
       writer.image(imageTag(runDir, f.path), step, readFileSync(f.path));
       n++;
@@ -59,7 +63,8 @@ export function logImages(writer: EventFileWriter, runDir: string, step: number,
 
 export class TensorBoardLogger implements Callback {
   private writer: EventFileWriter | null = null;
-  private lastScanMs = 0;
+  /** Modification time of each PNG of the run directory when last looked at. */
+  private readonly seen = new Map<string, number>();
   readonly everySteps: number;
 
   constructor(readonly dir: string, private readonly options: TensorBoardLoggerOptions = {}) {
@@ -73,7 +78,7 @@ export class TensorBoardLogger implements Callback {
 
   onTrainBegin(): void {
     // PNGs already in the directory (a resumed run) are not new pictures of this run.
-    this.lastScanMs = Date.now();
+    for (const f of pngFiles(this.dir)) this.seen.set(f.path, f.mtimeMs);
     this.writer ??= new EventFileWriter(this.dir);
   }
 
@@ -97,9 +102,11 @@ export class TensorBoardLogger implements Callback {
 
   private scanImages(step: number): void {
     if (!this.writer || this.options.images === false) return;
-    const now = Date.now();
-    logImages(this.writer, this.dir, step, this.lastScanMs);
-    this.lastScanMs = now;
+    logImages(this.writer, this.dir, step, (f) => {
+      if (this.seen.get(f.path) === f.mtimeMs) return false;
+      this.seen.set(f.path, f.mtimeMs);
+      return true;
+    });
   }
 
   close(): void {
@@ -160,10 +167,16 @@ export function logFinalImages(runDir: string): number {
   let events;
   try { events = readEventFile(path, { allowPartialTail: true }); } catch { return 0; }
   let step = 0, lastMs = 0;
-  for (const e of events) { step = Math.max(step, e.step); lastMs = Math.max(lastMs, e.wallTime * 1000); }
+  const logged = new Set<string>();
+  for (const e of events) {
+    step = Math.max(step, e.step);
+    lastMs = Math.max(lastMs, e.wallTime * 1000);
+    for (const v of e.summary?.values ?? []) if (v.image) logged.add(v.tag);
+  }
   const writer = EventFileWriter.append(path);
   try {
-    return logImages(writer, runDir, step, lastMs);
+    // new pictures, and logged ones rewritten after the last event
+    return logImages(writer, runDir, step, (f) => !logged.has(imageTag(runDir, f.path)) || f.mtimeMs > lastMs);
   } finally {
     writer.close();
   }
