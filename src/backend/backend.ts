@@ -98,6 +98,11 @@ export interface Backend {
   // --- storage --------------------------------------------------------------------------
   /** A zero-filled storage of `size` elements. */
   alloc(dtype: DType, size: number): Storage;
+  /**
+   * A storage of `size` elements whose contents are unspecified, for an output that a kernel
+   * writes in full: it spares zeroing (and first-touching) fresh memory on every op.
+   */
+  allocUninit(dtype: DType, size: number): Storage;
   /** A storage holding a copy of host data. */
   fromHost(data: TypedArray): Storage;
   /** Host copy (or view, for CPU backends) of a storage's contents. */
@@ -147,8 +152,11 @@ export interface Backend {
   conv2d(x: Storage, w: Storage, bias: Storage | null, out: Storage, p: Conv2dParams): void;
   /** dx = gradient of conv2d with respect to its input (overwrites dx). */
   conv2dBackwardData(dy: Storage, w: Storage, dx: Storage, p: Conv2dParams): void;
-  /** dw = gradient with respect to the weight (overwrites dw). */
-  conv2dBackwardWeight(x: Storage, dy: Storage, dw: Storage, p: Conv2dParams): void;
+  /**
+   * dw = gradient with respect to the weight (overwrites dw); db, when given, = the bias
+   * gradient (dy summed over n, h and w; overwritten), in the same pass over dy.
+   */
+  conv2dBackwardWeight(x: Storage, dy: Storage, dw: Storage, p: Conv2dParams, db?: Storage | null): void;
 
   // --- pooling --------------------------------------------------------------------------
   /** argmax holds, per output, the flat h*w index of the chosen input (for backward). */
@@ -210,6 +218,22 @@ export interface Backend {
   gruCellBackward(gates: Storage, hPrev: Storage, dh: Storage, batch: number, hidden: number,
     dXw: Storage, dHw: Storage, dhPrev: Storage): void;
 
+  // --- attention: the softmax between the two batched products of scaled dot-product attention
+  /**
+   * Attention weights of scores [batch, L, S] (q k^T): out = softmax(scores * scale) over the last
+   * axis. With `causal`, query i sees keys 0..i only (top-left aligned, as PyTorch's is_causal):
+   * the others get weight 0 without being read. out may be scores itself.
+   */
+  attentionSoftmax(scores: Storage, batch: number, L: number, S: number, scale: number, causal: boolean,
+    out: Storage): void;
+  /**
+   * Backward of attentionSoftmax given its output p and the gradient dp reaching it: the gradient
+   * of the raw scores, dScores = scale * p * (dp - sum_j dp * p). With `causal` the masked keys
+   * (where p is 0) are written 0 without being read. dScores may be dp itself.
+   */
+  attentionSoftmaxBackward(p: Storage, dp: Storage, batch: number, L: number, S: number, scale: number,
+    causal: boolean, dScores: Storage): void;
+
   // --- optimizer updates, in place on the parameter and its state -------------------------
   sgdUpdate(param: Storage, grad: Storage, momentumBuf: Storage | null, p: SgdParams): void;
   adamUpdate(param: Storage, grad: Storage, m: Storage, v: Storage, vMax: Storage | null, p: AdamParams): void;
@@ -218,4 +242,4 @@ export interface Backend {
 }
 
 /** The kernel names, for the op table's backend coverage matrix. */
-export type KernelName = Exclude<keyof Backend, 'name' | 'implements' | 'alloc' | 'fromHost' | 'read'>;
+export type KernelName = Exclude<keyof Backend, 'name' | 'implements' | 'alloc' | 'allocUninit' | 'fromHost' | 'read'>;

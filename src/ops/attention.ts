@@ -1,15 +1,18 @@
 // Attention: a batched A B^T product (the score matrix, read through the matmul kernel's
-// transpose flag so that K is never transposed in memory) and scaled dot-product attention
-// built from it, softmax and batched matmul.
+// transpose flag so that K is never transposed in memory) and scaled dot-product attention,
+// either composed from ops (masks of any kind, dropout, differentiable weights) or as one fused
+// op (fusedAttention, packedSelfAttention): batched GEMMs around the backend's attentionSoftmax,
+// which folds the scale and the causal mask into one pass over the scores.
 
 import { record } from '../autograd/graph.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { numel, shapeToString } from '../tensor/shape.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { fromArray } from '../tensor/creation.js';
 import type { Generator } from '../tensor/random.js';
-import type { DType } from '../tensor/dtype.js';
-import { castTo, commonDType, empty, K, requireFloat } from './util.js';
+import { promoteTypes, type DType } from '../tensor/dtype.js';
+import type { Storage } from '../backend/backend.js';
+import { castTo, commonDType, empty, emptyOutput, K, requireFloat } from './util.js';
 import { add, mul, where } from './elementwise.js';
 import { matmul } from './linalg.js';
 import { softmax } from './softmax.js';
@@ -70,6 +73,12 @@ export interface AttentionOptions {
   /** Score scale (default 1/sqrt(E)). */
   scale?: number;
   generator?: Generator;
+  /**
+   * Whether gradients must flow through the returned weights (default true). With false, and no
+   * attnMask and no dropout, attention runs as one fused op (fusedAttention) and the weights
+   * come back detached.
+   */
+  needWeights?: boolean;
 }
 
 const causalCache = new Map<string, Tensor>();
@@ -108,11 +117,131 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, optio
   const E = q.shape[q.ndim - 1], L = q.shape[q.ndim - 2], S = k.shape[k.ndim - 2];
   if (v.shape[v.ndim - 2] !== S) throw new Error(`scaledDotProductAttention: k ${shapeToString(k.shape)} and v ${shapeToString(v.shape)} differ in length`);
   const scale = options.scale ?? 1 / Math.sqrt(E);
+  const dropping = !!options.dropoutP && !!options.training;
+  if (options.needWeights === false && !options.attnMask && !dropping && sameBatch(q, k) && sameBatch(q, v)) {
+    return fusedAttention(q, k, v, { scale, isCausal: options.isCausal });
+  }
   let scores = matmulNT(mul(q, scale), k);
   let mask: Tensor | null = options.attnMask ? additiveMask(options.attnMask, scores.dtype) : null;
   if (options.isCausal) mask = mask ? add(mask, causalMask(L, S, scores.dtype)) : causalMask(L, S, scores.dtype);
   if (mask) scores = add(scores, mask);
   const weights = softmax(scores, -1);
-  const p = options.dropoutP && options.training ? dropout(weights, options.dropoutP, true, options.generator) : weights;
+  const p = dropping ? dropout(weights, options.dropoutP, true, options.generator) : weights;
   return { output: matmul(p, v), weights };
+}
+
+const sameBatch = (a: Tensor, b: Tensor): boolean => a.shape.slice(0, -2).every((d, i) => d === b.shape[i]);
+
+/** Sizes of one batched attention: batch independent [L, E] x [S, E] -> [L, Ev] problems. */
+interface AttentionDims { batch: number; L: number; S: number; E: number; Ev: number; scale: number; causal: boolean; dtype: DType }
+
+/**
+ * The forward of attention on raw storages: P = attentionSoftmax(q k^T) (the scores turned into
+ * the weights in place; k read transposed) and out = P v, both batched GEMMs.
+ */
+function attentionForward(d: AttentionDims, q: Storage, k: Storage, v: Storage): { P: Storage; out: Storage } {
+  const be = K(), { batch, L, S, E, Ev } = d;
+  const P = be.allocUninit(d.dtype, batch * L * S), out = be.allocUninit(d.dtype, batch * L * Ev);
+  be.matmul(q, k, P, { batch, m: L, n: S, k: E, transA: false, transB: true, strideA: L * E, strideB: S * E, accumulate: false });
+  be.attentionSoftmax(P, batch, L, S, d.scale, d.causal, P);
+  be.matmul(P, v, out, { batch, m: L, n: Ev, k: S, transA: false, transB: false, strideA: L * S, strideB: S * Ev, accumulate: false });
+  return { P, out };
+}
+
+/**
+ * The backward from the saved weights P: dV = P^T dO, dP = dO v^T, dS = attentionSoftmaxBackward
+ * (P, dP) (in place), dQ = dS k, dK = dS^T q; five batched GEMMs and one pass. Gradients not
+ * asked for are null.
+ */
+function attentionBackward(d: AttentionDims, q: Storage, k: Storage, v: Storage, P: Storage, gO: Storage,
+  need: readonly [boolean, boolean, boolean]): [Storage | null, Storage | null, Storage | null] {
+  const be = K(), { batch, L, S, E, Ev, dtype } = d;
+  const mm = (a: Storage, b: Storage, out: Storage, m: number, n: number, kk: number, transA: boolean, transB: boolean, strideA: number, strideB: number) =>
+    be.matmul(a, b, out, { batch, m, n, k: kk, transA, transB, strideA, strideB, accumulate: false });
+  let dq: Storage | null = null, dk: Storage | null = null, dv: Storage | null = null;
+  if (need[2]) {
+    dv = be.allocUninit(dtype, batch * S * Ev);
+    mm(P, gO, dv, S, Ev, L, true, false, L * S, L * Ev);
+  }
+  if (need[0] || need[1]) {
+    const dS = be.allocUninit(dtype, batch * L * S);
+    mm(gO, v, dS, L, S, Ev, false, true, L * Ev, S * Ev);
+    be.attentionSoftmaxBackward(P, dS, batch, L, S, d.scale, d.causal, dS);
+    if (need[0]) {
+      dq = be.allocUninit(dtype, batch * L * E);
+      mm(dS, k, dq, L, E, S, false, false, L * S, S * E);
+    }
+    if (need[1]) {
+      dk = be.allocUninit(dtype, batch * S * E);
+      mm(dS, q, dk, S, E, L, true, false, L * S, L * E);
+    }
+  }
+  return [dq, dk, dv];
+}
+
+/**
+ * softmax(q k^T * scale (+ causal mask)) v as ONE differentiable op, for q [..., L, E],
+ * k [..., S, E], v [..., S, Ev] with equal leading (batch) dimensions: batched GEMMs around the
+ * backend's attentionSoftmax, which folds the scale and the mask into the softmax (masked keys
+ * are never read), so no score-sized intermediates exist for the scale and the mask, forward or
+ * backward. Returns the output and the attention weights P (detached).
+ */
+export function fusedAttention(qIn: Tensor, kIn: Tensor, vIn: Tensor, options: { scale?: number; isCausal?: boolean } = {}): { output: Tensor; weights: Tensor } {
+  requireFloat(qIn, 'fusedAttention', 'q');
+  const dtype = promoteTypes(commonDType(qIn, kIn), vIn.dtype);
+  const q = castTo(qIn, dtype), k = castTo(kIn, dtype), v = castTo(vIn, dtype);
+  if (q.ndim < 2 || k.ndim !== q.ndim || v.ndim !== q.ndim || !sameBatch(q, k) || !sameBatch(q, v)) {
+    throw new Error(`fusedAttention: q, k, v must have the same rank >= 2 and batch dimensions, got ${shapeToString(q.shape)}, ${shapeToString(k.shape)}, ${shapeToString(v.shape)}`);
+  }
+  const E = q.shape[q.ndim - 1], L = q.shape[q.ndim - 2], S = k.shape[k.ndim - 2], Ev = v.shape[v.ndim - 1];
+  if (k.shape[k.ndim - 1] !== E) throw new Error(`fusedAttention: q ${shapeToString(q.shape)} and k ${shapeToString(k.shape)} differ in width`);
+  if (v.shape[v.ndim - 2] !== S) throw new Error(`fusedAttention: k ${shapeToString(k.shape)} and v ${shapeToString(v.shape)} differ in length`);
+  const batchShape = q.shape.slice(0, -2);
+  const d: AttentionDims = { batch: numel(batchShape), L, S, E, Ev, scale: options.scale ?? 1 / Math.sqrt(E), causal: options.isCausal ?? false, dtype };
+  const { P, out } = attentionForward(d, q.storage, k.storage, v.storage);
+  const output = new Tensor(out, [...batchShape, L, Ev]);
+  record('fusedAttention', output, [q, k, v], (gO) => {
+    const g = attentionBackward(d, q.storage, k.storage, v.storage, P, gO.storage, [q.requiresGrad, k.requiresGrad, v.requiresGrad]);
+    return [g[0] && new Tensor(g[0], q.shape), g[1] && new Tensor(g[1], k.shape), g[2] && new Tensor(g[2], v.shape)];
+  });
+  return { output, weights: new Tensor(P, [...batchShape, L, S]) };
+}
+
+/**
+ * Multi-head self-attention from packed projections, as one differentiable op: qkv [B, T, 3E]
+ * (q, k, v side by side, each E = numHeads * headDim wide, as nanoGPT's c_attn output) ->
+ * [B, T, E] with the heads merged back. The head split is one permute plus three copies and the
+ * merge one permute, forward and backward, instead of a permute, three narrows (whose gradients
+ * are three zero-filled full-size buffers summed by two additions) and a second permute.
+ */
+export function packedSelfAttention(qkv: Tensor, numHeads: number, options: { scale?: number; isCausal?: boolean } = {}): Tensor {
+  requireFloat(qkv, 'packedSelfAttention', 'qkv');
+  if (qkv.ndim !== 3 || qkv.shape[2] % (3 * numHeads) !== 0) {
+    throw new Error(`packedSelfAttention: qkv must be [B, T, 3 * E] with E a multiple of numHeads ${numHeads}, got ${shapeToString(qkv.shape)}`);
+  }
+  const [B, T, E3] = qkv.shape, E = E3 / 3, hd = E / numHeads, n = B * T * E, dtype = qkv.dtype;
+  const be = K();
+  const split = [B, T, 3, numHeads, hd], heads = [3, B, numHeads, T, hd];
+  // [B, T, 3, nh, hd] -> [3, B, nh, T, hd], then q, k, v are its three contiguous thirds
+  const all = be.allocUninit(dtype, 3 * n);
+  be.permute(qkv.storage, split, [2, 0, 3, 1, 4], all);
+  const [q, k, v] = [0, 1, 2].map((i) => {
+    const part = be.allocUninit(dtype, n);
+    be.slice(all, [3, n], [i, 0], part, [1, n]);
+    return part;
+  });
+  const d: AttentionDims = { batch: B * numHeads, L: T, S: T, E: hd, Ev: hd, scale: options.scale ?? 1 / Math.sqrt(hd), causal: options.isCausal ?? false, dtype };
+  const { P, out } = attentionForward(d, q, k, v);
+  const y = emptyOutput([B, T, E], dtype);
+  be.permute(out, [B, numHeads, T, hd], [0, 2, 1, 3], y.storage);
+  return record('packedSelfAttention', y, [qkv], (gY) => {
+    const gO = be.allocUninit(dtype, n);
+    be.permute(gY.storage, [B, T, numHeads, hd], [0, 2, 1, 3], gO);
+    const g = attentionBackward(d, q, k, v, P, gO, [true, true, true]);
+    const gAll = be.allocUninit(dtype, 3 * n);
+    g.forEach((gi, i) => be.sliceAssign(gi!, [1, n], gAll, [3, n], [i, 0], false));
+    const gQkv = emptyOutput(qkv.shape, dtype);
+    be.permute(gAll, heads, [1, 3, 0, 2, 4], gQkv.storage);
+    return [gQkv];
+  });
 }

@@ -5,7 +5,7 @@ import type { Conv2dParams, Pool2dParams } from '../backend/backend.js';
 import { record } from '../autograd/graph.js';
 import { shapeToString } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { empty, K, requireFloat } from './util.js';
+import { empty, emptyOutput, K, requireFloat } from './util.js';
 import { reshape } from './shape.js';
 import { sum } from './reduce.js';
 
@@ -76,13 +76,20 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opti
     throw new Error(`conv2d: kernel ${kh}x${kw} (dilation ${dilationH}x${dilationW}) is larger than the padded input ${h + 2 * padH}x${w + 2 * padW}`);
   }
   const p: Conv2dParams = { n, cIn, h, w, cOut, kh, kw, strideH, strideW, padH, padW, dilationH, dilationW, groups, outH, outW };
-  const out = empty([n, cOut, outH, outW], x.dtype);
+  const out = emptyOutput([n, cOut, outH, outW], x.dtype);
   K().conv2d(x.storage, weight.storage, bias ? bias.storage : null, out.storage, p);
   const y = record('conv2d', out, [x, weight, bias ?? null], (g) => {
     let gx: Tensor | null = null, gw: Tensor | null = null;
-    if (x.requiresGrad) { gx = empty(x.shape, g.dtype); K().conv2dBackwardData(g.storage, weight.storage, gx.storage, p); }
-    if (weight.requiresGrad) { gw = empty(weight.shape, g.dtype); K().conv2dBackwardWeight(x.storage, g.storage, gw.storage, p); }
-    const gb = bias && bias.requiresGrad ? sum(g, [0, 2, 3]) : null;
+    if (x.requiresGrad) { gx = emptyOutput(x.shape, g.dtype); K().conv2dBackwardData(g.storage, weight.storage, gx.storage, p); }
+    let gb: Tensor | null = null;
+    const wantBias = bias !== null && bias !== undefined && bias.requiresGrad;
+    if (weight.requiresGrad) {
+      // the bias gradient comes from the same pass over g as the weight gradient
+      gw = emptyOutput(weight.shape, g.dtype);
+      gb = wantBias ? emptyOutput([cOut], g.dtype) : null;
+      K().conv2dBackwardWeight(x.storage, g.storage, gw.storage, p, gb ? gb.storage : null);
+    }
+    if (wantBias && !gb) gb = sum(g, [0, 2, 3]);
     return [gx, gw, gb];
   });
   return unbatch(y);
@@ -114,11 +121,11 @@ function poolParams(x: Tensor, kernelSize: Pair, o: Pool2dOptions, op: string, a
 export function maxPool2d(input: Tensor, kernelSize: Pair, options: Pool2dOptions = {}): Tensor {
   const { x4: x, unbatch } = batched(input, 'maxPool2d');
   const p = poolParams(x, kernelSize, options, 'maxPool2d', true);
-  const out = empty([p.n, p.c, p.outH, p.outW], x.dtype);
-  const argmax = empty(out.shape, 'int32');
+  const out = emptyOutput([p.n, p.c, p.outH, p.outW], x.dtype);
+  const argmax = emptyOutput(out.shape, 'int32');
   K().maxPool2d(x.storage, out.storage, argmax.storage, p);
   return unbatch(record('maxPool2d', out, [x], (g) => {
-    const gx = empty(x.shape, g.dtype);
+    const gx = emptyOutput(x.shape, g.dtype);
     K().maxPool2dBackward(g.storage, argmax.storage, gx.storage, p);
     return [gx];
   }));

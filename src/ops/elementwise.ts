@@ -7,14 +7,14 @@ import { broadcastShapes, sameShape } from '../tensor/shape.js';
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
 import { isFloating, type DType } from '../tensor/dtype.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
-import { asTensors, castTo, commonDType, empty, K, sumToShape, toFloating } from './util.js';
+import { asTensors, castTo, commonDType, empty, emptyOutput, K, sumToShape, toFloating } from './util.js';
 
 // --- building blocks ---------------------------------------------------------------------
 
 /** Runs a unary kernel; `floatOnly` ops promote int32 input to float32 first. */
 function unaryKernel(op: UnaryOp, x: Tensor, floatOnly: boolean, p0?: number, p1?: number): Tensor {
   const input = floatOnly ? toFloating(x) : x;
-  const out = empty(input.shape, input.dtype);
+  const out = emptyOutput(input.shape, input.dtype);
   K().unary(op, input.storage, out.storage, p0, p1);
   return out;
 }
@@ -24,7 +24,7 @@ function binaryKernel(op: BinaryOp, a: Tensor, b: Tensor, name: string, outDType
   const shape = sameShape(a.shape, b.shape) ? a.shape.slice() : broadcastShapes(a.shape, b.shape, name);
   const dtype = commonDType(a, b);
   const ac = castTo(a, dtype), bc = castTo(b, dtype);
-  const out = empty(shape, outDType ?? dtype);
+  const out = emptyOutput(shape, outDType ?? dtype);
   K().binary(op, ac.storage, ac.shape, bc.storage, bc.shape, out.storage, shape, p0);
   return out;
 }

@@ -4,7 +4,7 @@
 import { record } from '../autograd/graph.js';
 import { broadcastShapes, numel, shapeToString } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { castTo, commonDType, empty, K, requireFloat } from './util.js';
+import { castTo, commonDType, empty, emptyOutput, K, requireFloat } from './util.js';
 import { reshape, expand, squeeze } from './shape.js';
 import { add } from './elementwise.js';
 import { sum } from './reduce.js';
@@ -15,7 +15,7 @@ import { sum } from './reduce.js';
  */
 function mm(a: Tensor, transA: boolean, strideA: number, b: Tensor, transB: boolean, strideB: number,
   batch: number, m: number, n: number, k: number, outShape: readonly number[]): Tensor {
-  const out = empty(outShape, a.dtype);
+  const out = emptyOutput(outShape, a.dtype);
   K().matmul(a.storage, b.storage, out.storage, { batch, m, n, k, transA, transB, strideA, strideB, accumulate: false });
   return out;
 }

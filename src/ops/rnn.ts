@@ -16,7 +16,7 @@ import { record } from '../autograd/graph.js';
 import type { Storage } from '../backend/backend.js';
 import { shapeToString } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { empty, K, requireFloat } from './util.js';
+import { emptyOutput, K, requireFloat } from './util.js';
 import { narrow, select } from './shape.js';
 
 export interface RecurrentOptions {
@@ -83,21 +83,22 @@ function recurrentLayer(mode: Mode, xw: Tensor, h0: Tensor | null, c0: Tensor | 
   const stepG = batchFirst ? [B, 1, G] : [1, B, G];
   const stepH = batchFirst ? [B, 1, H] : [1, B, H];
   const at = (t: number) => (batchFirst ? [0, t, 0] : [t, 0, 0]);
-  const Y = empty(yShape, dtype);
+  const Y = emptyOutput(yShape, dtype); // every step slot is written below
 
   // saved for backward, indexed by processing step s (time t = reverse ? T-1-s : s)
   const gatesS: Storage[] = [], hPrevS: Storage[] = [], cPrevS: Storage[] = [], cS: Storage[] = [];
   let hPrev = h0 ? h0.storage : k.alloc(dtype, B * H);
   let cPrev = mode === 'lstm' ? (c0 ? c0.storage : k.alloc(dtype, B * H)) : null;
-  const xwt = k.alloc(dtype, B * G), hw = k.alloc(dtype, B * G);
+  // per-step buffers that the kernels overwrite in full need no zeroing
+  const xwt = k.allocUninit(dtype, B * G), hw = k.allocUninit(dtype, B * G);
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s;
     k.slice(xw.storage, xw.shape, at(t), xwt, stepG);
     if (bHh) k.expand(bHh.storage, [G], hw, [B, G]);
     k.matmul(hPrev, wHh.storage, hw, { batch: 1, m: B, n: G, k: H, transA: false, transB: true, strideA: 0, strideB: 0, accumulate: bHh !== null });
-    const gates = k.alloc(dtype, B * (mode === 'lstm' ? G : 4 * H)), h = k.alloc(dtype, B * H);
+    const gates = k.allocUninit(dtype, B * (mode === 'lstm' ? G : 4 * H)), h = k.allocUninit(dtype, B * H);
     if (mode === 'lstm') {
-      const c = k.alloc(dtype, B * H);
+      const c = k.allocUninit(dtype, B * H);
       k.lstmCell(xwt, hw, cPrev!, B, H, gates, c, h);
       cPrevS.push(cPrev!); cS.push(c);
       cPrev = c;
@@ -111,10 +112,11 @@ function recurrentLayer(mode: Mode, xw: Tensor, h0: Tensor | null, c0: Tensor | 
   if (mode === 'lstm') k.sliceAssign(cPrev!, stepH, Y.storage, yShape, at(T), false);
 
   record(name, Y, [xw, h0, c0, wHh, bHh], (gY) => {
-    const dXw = empty(xw.shape, dtype);
-    const dW = wHh.requiresGrad ? empty(wHh.shape, dtype) : null;
+    // written in full: every step's slot of dXw (and dHwAll), dW by one GEMM
+    const dXw = emptyOutput(xw.shape, dtype);
+    const dW = wHh.requiresGrad ? emptyOutput(wHh.shape, dtype) : null;
     // GRU: dHw differs from dXw (its n block is scaled by r), so it is gathered for dW and the bias
-    const dHwAll = (bHh?.requiresGrad || dW) && mode === 'gru' ? empty(xw.shape, dtype) : null;
+    const dHwAll = (bHh?.requiresGrad || dW) && mode === 'gru' ? emptyOutput(xw.shape, dtype) : null;
     const gy = gY.storage;
     // per-step buffers are reused across steps (two of each for the carried dh and dc)
     const dhBufs = [k.alloc(dtype, B * H), k.alloc(dtype, B * H)];
@@ -160,14 +162,18 @@ function recurrentLayer(mode: Mode, xw: Tensor, h0: Tensor | null, c0: Tensor | 
     if (dW) {
       // dW_hh = sum_t dHw_t^T h_{t-1}: one GEMM over all B*T rows (the h_{t-1} gathered in the
       // row order of xw) instead of one small GEMM per step
-      const hPrevAll = k.alloc(dtype, B * T * H), hShape = batchFirst ? [B, T, H] : [T, B, H];
+      const hPrevAll = k.allocUninit(dtype, B * T * H), hShape = batchFirst ? [B, T, H] : [T, B, H];
       for (let s = 0; s < T; s++) k.sliceAssign(hPrevS[s], stepH, hPrevAll, hShape, at(reverse ? T - 1 - s : s), false);
       k.matmul((dHwAll ?? dXw).storage, hPrevAll, dW.storage, { batch: 1, m: G, n: H, k: B * T, transA: true, transB: false, strideA: 0, strideB: 0, accumulate: false });
     }
     let dB: Tensor | null = null;
     if (bHh?.requiresGrad) {
-      dB = empty([G], dtype);
-      k.reduce('sum', (dHwAll ?? dXw).storage, 1, B * T, G, dB.storage);
+      // the column sums over all B*T rows as a vector-matrix product: one streaming pass, where
+      // a column reduction strides through the whole matrix
+      dB = emptyOutput([G], dtype);
+      const ones = k.alloc(dtype, B * T);
+      k.fill(ones, 1);
+      k.matmul(ones, (dHwAll ?? dXw).storage, dB.storage, { batch: 1, m: 1, n: G, k: B * T, transA: false, transB: false, strideA: 0, strideB: 0, accumulate: false });
     }
     const wrap = (s: Storage | null) => (s ? new Tensor(s, [B, H]) : null);
     return [dXw, h0?.requiresGrad ? wrap(dh) : null, c0?.requiresGrad ? wrap(dc) : null, dW, dB];

@@ -241,16 +241,16 @@ export const OP_TABLE: OpInfo[] = [
   // recurrent layers and attention (issue 4: sequence models). The recurrent ops return
   // output, h_n (and c_n) flattened into one vector so that one check covers all of them.
   { name: 'lstmLayer', call: (xw, h0, c0, w, b) => { const r = ops.lstmLayer(xw, h0, c0, w, b); return ops.concat([r.output.flatten(), r.h.flatten(), r.c!.flatten()]); },
-    differentiable: true, kernels: ['lstmCell', 'lstmCellBackward', 'matmul', 'slice', 'sliceAssign', 'expand', 'reduce'],
+    differentiable: true, kernels: ['lstmCell', 'lstmCellBackward', 'matmul', 'slice', 'sliceAssign', 'expand', 'fill'],
     samples: [sample('T=4 B=2 H=2', uniform([4, 2, 8]), uniform([2, 2]), uniform([2, 2]), uniform([8, 2]), uniform([8]))] },
   { name: 'lstmLayerReverseBatchFirst', call: (xw, h0, c0, w) => { const r = ops.lstmLayer(xw, h0, c0, w, null, { reverse: true, batchFirst: true }); return ops.concat([r.output.flatten(), r.h.flatten(), r.c!.flatten()]); },
     differentiable: true, kernels: ['lstmCell', 'lstmCellBackward', 'matmul', 'slice', 'sliceAssign'],
     samples: [sample('B=2 T=3 H=3, no bias', uniform([2, 3, 12]), uniform([2, 3]), uniform([2, 3]), uniform([12, 3]))] },
   { name: 'gruLayer', call: (xw, h0, w, b) => { const r = ops.gruLayer(xw, h0, w, b); return ops.concat([r.output.flatten(), r.h.flatten()]); },
-    differentiable: true, kernels: ['gruCell', 'gruCellBackward', 'matmul', 'slice', 'sliceAssign', 'expand', 'reduce', 'binary:add'],
+    differentiable: true, kernels: ['gruCell', 'gruCellBackward', 'matmul', 'slice', 'sliceAssign', 'expand', 'fill', 'binary:add'],
     samples: [sample('T=4 B=2 H=2', uniform([4, 2, 6]), uniform([2, 2]), uniform([6, 2]), uniform([6]))] },
   { name: 'gruLayerReverseBatchFirst', call: (xw, h0, w, b) => { const r = ops.gruLayer(xw, h0, w, b, { reverse: true, batchFirst: true }); return ops.concat([r.output.flatten(), r.h.flatten()]); },
-    differentiable: true, kernels: ['gruCell', 'gruCellBackward', 'matmul', 'slice', 'sliceAssign', 'expand', 'reduce', 'binary:add'],
+    differentiable: true, kernels: ['gruCell', 'gruCellBackward', 'matmul', 'slice', 'sliceAssign', 'expand', 'fill', 'binary:add'],
     samples: [sample('B=2 T=3 H=3', uniform([2, 3, 9]), uniform([2, 3]), uniform([9, 3]), uniform([9]))] },
   { name: 'matmulNT', call: (a, b) => ops.matmulNT(a, b), differentiable: true, kernels: ['matmul', 'reduce'],
     samples: [sample('batched', uniform([2, 3, 4]), uniform([2, 5, 4])), sample('shared right operand', uniform([2, 3, 4]), uniform([5, 4]))] },
@@ -260,6 +260,16 @@ export const OP_TABLE: OpInfo[] = [
   { name: 'scaledDotProductAttentionCausal', call: (q, k, v) => ops.scaledDotProductAttention(q, k, v, { isCausal: true }).output, differentiable: true,
     kernels: ['matmul', 'unary:affine', 'softmax', 'softmaxBackward', 'binary:add'],
     samples: [sample('causal L=S=4, 2 heads', uniform([1, 2, 4, 3]), uniform([1, 2, 4, 3]), uniform([1, 2, 4, 3]))] },
+  { name: 'fusedAttention', call: (q, k, v) => ops.fusedAttention(q, k, v).output, differentiable: true,
+    kernels: ['matmul', 'attentionSoftmax', 'attentionSoftmaxBackward'],
+    samples: [sample('L=3 S=5', uniform([2, 3, 4]), uniform([2, 5, 4]), uniform([2, 5, 3]))] },
+  { name: 'fusedAttentionCausal', call: (q, k, v) => ops.fusedAttention(q, k, v, { isCausal: true, scale: 0.7 }).output, differentiable: true,
+    kernels: ['matmul', 'attentionSoftmax', 'attentionSoftmaxBackward'],
+    samples: [sample('causal L=4 S=4, 2 heads', uniform([1, 2, 4, 3]), uniform([1, 2, 4, 3]), uniform([1, 2, 4, 3])),
+      sample('causal L=5 > S=3', uniform([2, 5, 3]), uniform([2, 3, 3]), uniform([2, 3, 2]))] },
+  { name: 'packedSelfAttention', call: (qkv) => ops.packedSelfAttention(qkv, 2, { isCausal: true }), differentiable: true,
+    kernels: ['matmul', 'attentionSoftmax', 'attentionSoftmaxBackward', 'permute', 'slice', 'sliceAssign'],
+    samples: [sample('B=2 T=4 2 heads of 3, causal', uniform([2, 4, 18]))] },
 ];
 
 /** Whether `backend` runs every kernel this op needs by itself. */

@@ -17,6 +17,14 @@ export function empty(shape: readonly number[], dtype: DType): Tensor {
   return new Tensor(backend().alloc(dtype, numel(shape)), shape);
 }
 
+/**
+ * A new tensor whose contents are unspecified, for the output of a kernel that writes every
+ * element (never for one that accumulates into its output).
+ */
+export function emptyOutput(shape: readonly number[], dtype: DType): Tensor {
+  return new Tensor(backend().allocUninit(dtype, numel(shape)), shape);
+}
+
 /** Tensor from a JS number, with the dtype a binary op against `like` should use. */
 export function scalarLike(value: number, like: Tensor): Tensor {
   const dtype: DType = like.dtype === 'int32' && !Number.isInteger(value) ? 'float32' : like.dtype;

@@ -450,6 +450,11 @@ describe('native kernels: convolution', { skip }, () => {
     close(dx1, dx2, `conv2dBackwardData ${what}`, { rtol: 2e-6, atol: 0, scale: 9 * Math.sqrt(cOut / groups * kh * kw) });
     const [[dw1], [dw2]] = both([randF32(wt.length)], (k, [dw]) => k.conv2dBackwardWeight(x, dy, dw, p));
     close(dw1, dw2, `conv2dBackwardWeight ${what}`, { rtol: 2e-6, atol: 0, scale: 9 * Math.sqrt(n * p.outH * p.outW) });
+    // with the bias gradient from the same pass: the same dw, and db against the js sums
+    const [[dw3, db1], [dw4, db2]] = both([randF32(wt.length), randF32(cOut)], (k, [dw, db]) => k.conv2dBackwardWeight(x, dy, dw, p, db));
+    close(dw3, dw1, `conv2dBackwardWeight with db ${what}`, { rtol: 0, atol: 0 });
+    close(dw4, dw2, `js conv2dBackwardWeight with db ${what}`, { rtol: 0, atol: 0 });
+    close(db1, db2, `conv2dBackwardWeight db ${what}`, { rtol: 2e-6, atol: 0, scale: 3 * Math.sqrt(n * p.outH * p.outW) });
   };
 
   test('basic shapes, odd sizes, 1x1, no bias', () => {
@@ -460,6 +465,7 @@ describe('native kernels: convolution', { skip }, () => {
     conv(1, 3, 17, 33, 2, 5, 1);
     conv(4, 1, 3, 3, 2, 3, 3);
     conv(0, 2, 5, 5, 3, 3, 3);
+    conv(2, 0, 4, 4, 3, 3, 3); // no input channels: no GEMM, the bias gradient still sums dy
   });
 
   test('stride, padding, dilation, groups', () => {
@@ -470,6 +476,8 @@ describe('native kernels: convolution', { skip }, () => {
     conv(5, 3, 7, 7, 3, 7, 7, { pad: [3, 3] });
     conv(2, 8, 5, 5, 4, 1, 1, { stride: [2, 2], groups: 4 });
     conv(1, 2, 4, 4, 2, 2, 2, { pad: [1, 1], stride: [3, 3] });
+    conv(2, 3, 9, 10, 4, 3, 3, { dil: [2, 3] }); // unpadded, stride 1, dilated (whole-row im2col)
+    conv(3, 2, 6, 6, 5, 2, 3, { dil: [3, 1], groups: 1, bias: false });
   });
 
   test('the seed CNN shapes at batch 64 (parallel blocks of images) and large images (blocks inside an image)', () => {
@@ -529,6 +537,26 @@ describe('native kernels: pooling', { skip }, () => {
     pool(3, 5, 7, 9, [2, 2], { nan: true });
     pool(64, 32, 26, 26, [2, 2]);
     pool(64, 64, 11, 11, [2, 2], { nan: true });
+  });
+
+  test('2x2 stride 2: every row width around the vector width, odd and one-row planes', () => {
+    for (let w = 2; w <= 21; w++) for (const h of [2, 3, 6]) pool(2, 3, h, w, [2, 2], { nan: (w + h) % 3 === 0 });
+  });
+
+  test('2x2 stride 2 backward with argmax outside its own window (or -1) takes the general scatter', () => {
+    for (const [h, w] of [[4, 4], [6, 13], [5, 9], [26, 26]]) {
+      const p: Pool2dParams = {
+        n: 3, c: 2, h, w, kh: 2, kw: 2, strideH: 2, strideW: 2, padH: 0, padW: 0, dilationH: 1, dilationW: 1,
+        countIncludePad: true, outH: Math.floor(h / 2), outW: Math.floor(w / 2),
+      };
+      const ySize = p.n * p.c * p.outH * p.outW, xSize = p.n * p.c * h * w;
+      const x = randF32(xSize), dy = randF32(ySize);
+      const [[, am]] = both([new Float32Array(ySize), new Int32Array(ySize)], (kk, [y, a]) => kk.maxPool2d(x, y, a, p));
+      // planes with one stray index (a repeated one, so that gradients add up) or a -1
+      for (let i = 0; i < ySize; i += 7 * p.outW + 3) am[i] = i % 2 === 0 ? am[Math.max(0, i - 1)] : -1;
+      const [[dx1], [dx2]] = both([randF32(xSize)], (kk, [dx]) => kk.maxPool2dBackward(dy, am, dx, p));
+      exact(dx1, dx2, `maxPool2dBackward with stray argmax ${JSON.stringify(p)}`);
+    }
   });
 
   test('padding, stride, dilation, ceil-mode shapes', () => {

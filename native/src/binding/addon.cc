@@ -20,6 +20,7 @@
 
 #include "../cpu_features.h"
 #include "../gemm.h"
+#include "../kernels/malloc_tuning.h"
 #include "../thread_pool.h"
 #include "args.h"
 
@@ -140,6 +141,7 @@ namespace {
 
 napi_value init(napi_env env, napi_value exports) {
   try {
+    k::keep_tensor_memory();
     const Export own[] = {{"info", js_info}, {"setNumThreads", js_setNumThreads}, {"getNumThreads", js_getNumThreads}};
     auto add_all = [&](const Export* list, size_t n) {
       for (size_t i = 0; i < n; i++) {
@@ -152,6 +154,8 @@ napi_value init(napi_env env, napi_value exports) {
     add_all(myelin::binding::kElementwiseExports, myelin::binding::kElementwiseExportCount);
     add_all(myelin::binding::kMovementExports, myelin::binding::kMovementExportCount);
     add_all(myelin::binding::kComputeExports, myelin::binding::kComputeExportCount);
+    add_all(myelin::binding::kRnnExports, myelin::binding::kRnnExportCount);
+    add_all(myelin::binding::kAttentionExports, myelin::binding::kAttentionExportCount);
     set(env, exports, "apiVersion", make_number(env, kApiVersion));
     set(env, exports, "version", make_string(env, version_string()));
     set(env, exports, "unaryOps", make_string(env, k::kUnaryOpNames));

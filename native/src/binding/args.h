@@ -230,6 +230,10 @@ extern const Export kMovementExports[];
 extern const size_t kMovementExportCount;
 extern const Export kComputeExports[];
 extern const size_t kComputeExportCount;
+extern const Export kRnnExports[];
+extern const size_t kRnnExportCount;
+extern const Export kAttentionExports[];
+extern const size_t kAttentionExportCount;
 
 }  // namespace binding
 }  // namespace myelin

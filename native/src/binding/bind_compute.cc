@@ -96,14 +96,16 @@ MYELIN_FN(conv2dBackwardData) {
   return nullptr;
 }
 
-// conv2dBackwardWeight(x, dy, dw, ...ConvShape)
+// conv2dBackwardWeight(x, dy, dw, ...ConvShape, db:optional)
 MYELIN_FN(conv2dBackwardWeight) {
   const Array x = args.f32(0, "x"), dy = args.f32(1, "dy"), dw = args.f32(2, "dw");
   const k::ConvShape s = conv_shape(args, 3);
+  const Array db = args.f32(19, "db", true);
   args.need(x, "x", conv_x_size(args, s));
   args.need(dy, "dy", conv_y_size(args, s));
   args.need(dw, "dw", conv_w_size(args, s));
-  k::conv2d_backward_weight_f32(x.f32(), dy.f32(), dw.f32(), s);
+  if (db.present) args.need(db, "db", s.cOut);
+  k::conv2d_backward_weight_f32(x.f32(), dy.f32(), dw.f32(), db.present ? db.f32() : nullptr, s);
   return nullptr;
 }
 

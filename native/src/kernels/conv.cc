@@ -14,19 +14,24 @@
 // as col when the block lies in one image.
 //
 // Blocks run in parallel (one single-threaded GEMM each; every task has its own scratch) when
-// there are at least as many as threads; otherwise they run one after the other and each GEMM
-// uses the pool itself. The weight gradient sums per-task partial results in a fixed order,
-// so results do not depend on timing.
+// there are at least as many as threads, handed out dynamically; otherwise they run one after
+// the other and each GEMM uses the pool itself. The weight gradient sums per-task partial
+// results in a fixed order, so results do not depend on timing.
 
 #include "conv.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <vector>
 
 #include "gemm.h"
 #include "strided.h"
 #include "thread_pool.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace myelin {
 namespace kernels {
@@ -37,10 +42,15 @@ namespace {
 constexpr int64_t kTargetCols = 384;
 /** ...but keep a block's column buffer (K x cols floats) under this size. */
 constexpr int64_t kColLimit = int64_t(1) << 20;
+/** Weight-gradient tasks (each with its own partial sum) per thread, for load balance. */
+constexpr int64_t kTasksPerThread = 4;
+/** ...while their partial sums stay under this many floats. */
+constexpr int64_t kPartialLimit = int64_t(1) << 22;
 
 struct Geo {
   int64_t cinG, coutG, K, hw, planeIn, imageIn, imageOut;
   bool pointwise;
+  bool unitUnpadded;  // stride 1, no padding: every window lies inside the image
 };
 
 Geo geometry(const ConvShape& s) {
@@ -54,6 +64,7 @@ Geo geometry(const ConvShape& s) {
   g.imageOut = s.cOut * g.hw;
   g.pointwise = s.kh == 1 && s.kw == 1 && s.strideH == 1 && s.strideW == 1 && s.padH == 0 && s.padW == 0 &&
                 s.outH == s.h && s.outW == s.w;
+  g.unitUnpadded = s.strideH == 1 && s.strideW == 1 && s.padH == 0 && s.padW == 0;
   return g;
 }
 
@@ -124,6 +135,66 @@ inline void valid_range(int64_t size, int64_t outSize, int64_t stride, int64_t p
 }
 
 /**
+ * d[0, n) = s[0, n) for the short runs of small images (3 to 26 values in the seed CNN).
+ * Written so that the compiler cannot turn it into a memcpy call per run, which took longer
+ * than the copying; a ragged end is one overlapping vector.
+ */
+inline void copy_run(float* __restrict d, const float* __restrict s, int64_t n) {
+#if defined(__SSE2__)
+  if (n >= 4) {
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+      __m128 v = _mm_loadu_ps(s + i);
+      asm("" : "+x"(v));  // an opaque register: the loop is no longer a recognisable memcpy
+      _mm_storeu_ps(d + i, v);
+    }
+    if (i < n) _mm_storeu_ps(d + n - 4, _mm_loadu_ps(s + n - 4));
+    return;
+  }
+#endif
+  switch (n) {  // no loop for the compiler to turn into memcpy
+    default:
+      for (int64_t i = 3; i < n; i++) d[i] = s[i];
+      [[fallthrough]];
+    case 3: d[2] = s[2]; [[fallthrough]];
+    case 2: d[1] = s[1]; [[fallthrough]];
+    case 1: d[0] = s[0]; [[fallthrough]];
+    case 0: break;
+  }
+}
+
+/** d[0, n) = src[0, n), or src += d for COL2IM. */
+template <bool COL2IM>
+inline void run_copy(float* __restrict d, float* __restrict src, int64_t n) {
+  if (COL2IM) {
+    for (int64_t i = 0; i < n; i++) src[i] += d[i];
+  } else {
+    copy_run(d, src, n);
+  }
+}
+
+/**
+ * im2col (COL2IM: col2im) of whole output rows [oh0, oh1) of an unpadded stride-1
+ * convolution: every window tap is inside the image, so each (tap, output row) is one run
+ * of outW input values with no bounds to work out. Most of the seed CNN's convolution time
+ * outside GEMM was the general path's per-run bookkeeping around runs of 3 to 26 values.
+ */
+template <bool COL2IM>
+void im2col_rows(const ConvShape& s, const Geo& g, float* xg, int64_t oh0, int64_t oh1, float* col, int64_t ldc) {
+  const int64_t outW = s.outW, w = s.w;
+  for (int64_t c = 0; c < g.cinG; c++) {
+    for (int64_t ki = 0; ki < s.kh; ki++) {
+      for (int64_t kj = 0; kj < s.kw; kj++) {
+        const int64_t r = (c * s.kh + ki) * s.kw + kj;
+        float* d = col + r * ldc;
+        float* src = xg + c * g.planeIn + (oh0 + ki * s.dilationH) * w + kj * s.dilationW;
+        for (int64_t oh = oh0; oh < oh1; oh++, d += outW, src += w) run_copy<COL2IM>(d, src, outW);
+      }
+    }
+  }
+}
+
+/**
  * The im2col rows of one group of one image for output positions [q0, q1), written to col
  * (row stride ldc) starting at column c0. COL2IM: the reverse, xg += col.
  *
@@ -135,6 +206,10 @@ template <bool COL2IM>
 void im2col_image(const ConvShape& s, const Geo& g, float* xg, int64_t q0, int64_t q1, float* col, int64_t ldc,
                   int64_t c0) {
   const int64_t outW = s.outW, sW = s.strideW;
+  if (g.unitUnpadded && q0 % outW == 0 && q1 % outW == 0) {
+    im2col_rows<COL2IM>(s, g, xg, q0 / outW, q1 / outW, col + c0, ldc);
+    return;
+  }
   const int64_t oh0 = q0 / outW, oh1 = (q1 - 1) / outW;  // output rows touched (inclusive)
   for (int64_t c = 0; c < g.cinG; c++) {
     float* plane = xg + c * g.planeIn;
@@ -196,8 +271,7 @@ void gather_rows_to_matrix(const Geo& g, const float* y, int64_t gi, int64_t j0,
   for (int64_t j = j0; j < j1;) {
     const int64_t b = j / g.hw, q0 = j % g.hw, q1 = std::min(g.hw, q0 + (j1 - j));
     const float* src = y + b * g.imageOut + gi * g.coutG * g.hw;
-    for (int64_t c = 0; c < g.coutG; c++)
-      std::memcpy(m + c * cols + (j - j0), src + c * g.hw + q0, static_cast<size_t>(q1 - q0) * sizeof(float));
+    for (int64_t c = 0; c < g.coutG; c++) copy_run(m + c * cols + (j - j0), src + c * g.hw + q0, q1 - q0);
     j += q1 - q0;
   }
 }
@@ -217,15 +291,46 @@ void scatter_matrix_to_rows(const Geo& g, const float* m, const float* bias, int
   }
 }
 
+/** Sum of n floats, in double. */
+inline double row_sum(const float* a, int64_t n) {
+  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s0 += static_cast<double>(a[i]);
+    s1 += static_cast<double>(a[i + 1]);
+    s2 += static_cast<double>(a[i + 2]);
+    s3 += static_cast<double>(a[i + 3]);
+  }
+  for (; i < n; i++) s0 += static_cast<double>(a[i]);
+  return (s0 + s1) + (s2 + s3);
+}
+
+/** db[c] = dy summed over images and output positions (for shapes with no GEMM to share). */
+void bias_gradient(const float* dy, float* db, const ConvShape& s, const Geo& g) {
+  for (int64_t c = 0; c < s.cOut; c++) {
+    double v = 0.0;
+    for (int64_t b = 0; b < s.n; b++) v += row_sum(dy + b * g.imageOut + c * g.hw, g.hw);
+    db[c] = static_cast<float>(v);
+  }
+}
+
 inline bool in_one_image(const Geo& g, const Block& bl) { return bl.j0 / g.hw == (bl.j1 - 1) / g.hw; }
 
-/** Runs task(i) for i in [0, count): in parallel when count >= threads, else in order. */
+/**
+ * Runs task(i) for i in [0, count): in parallel when count >= threads, else in order. In
+ * parallel the tasks are handed out one at a time rather than in a fixed share per thread,
+ * so that a thread the OS preempts (on a 2-core machine: for V8's concurrent marking, or
+ * another process) does not leave the others waiting for its share at the end.
+ */
 template <class F>
 bool run_tasks(int64_t count, F&& task) {
   const int64_t threads = get_num_threads();
   if (count >= threads && threads > 1 && !in_parallel_region()) {
-    parallel_for(0, count, 1, [&](int64_t lo, int64_t hi) {
-      for (int64_t i = lo; i < hi; i++) task(i);
+    std::atomic<int64_t> next{0};
+    parallel_for(0, threads, 1, [&](int64_t, int64_t) {
+      for (int64_t i = next.fetch_add(1, std::memory_order_relaxed); i < count;
+           i = next.fetch_add(1, std::memory_order_relaxed))
+        task(i);
     });
     return true;
   }
@@ -323,22 +428,30 @@ void conv2d_backward_data_f32(const float* dy, const float* w, float* dx, const 
   });
 }
 
-void conv2d_backward_weight_f32(const float* x, const float* dy, float* dw, const ConvShape& s) {
+void conv2d_backward_weight_f32(const float* x, const float* dy, float* dw, float* db, const ConvShape& s) {
   const Geo g = geometry(s);
   const int64_t wSize = s.cOut * g.K;
   if (s.n == 0 || g.hw == 0 || g.K == 0) {
     std::memset(dw, 0, static_cast<size_t>(wSize) * sizeof(float));
+    if (db) bias_gradient(dy, db, s, g);
     return;
   }
   const Schedule sc = schedule(s, g);
   const int64_t nBlocks = static_cast<int64_t>(sc.blocks.size());
   const int64_t threads = get_num_threads();
   const bool parallel = nBlocks >= threads && threads > 1 && !in_parallel_region();
-  const int64_t tasks = parallel ? std::min(threads, nBlocks) : 1;
-  // task t adds blocks [t * nBlocks / tasks, (t + 1) * nBlocks / tasks) into its own dW
+  // task t adds blocks [t * nBlocks / tasks, (t + 1) * nBlocks / tasks) into its own dW (and
+  // its own bias sums, in double as the reduction kernels do); a few tasks per thread, handed
+  // out as threads come free (run_tasks), keep the load balanced while the fixed task
+  // boundaries and summing order keep the result independent of timing
+  // (fewer for large weights: each extra task's partial dW is memory and a final sum)
+  const int64_t perThread = std::clamp<int64_t>(kPartialLimit / (threads * wSize), 1, kTasksPerThread);
+  const int64_t tasks = parallel ? std::min(nBlocks, perThread * threads) : 1;
   std::vector<float> partial(static_cast<size_t>(tasks > 1 ? (tasks - 1) * wSize : 0));
+  std::vector<double> biasSums(static_cast<size_t>(db ? tasks * s.cOut : 0), 0.0);
   auto task = [&](int64_t t) {
     float* acc = t == 0 ? dw : partial.data() + (t - 1) * wSize;
+    double* bacc = db ? biasSums.data() + t * s.cOut : nullptr;
     const int64_t first = t * nBlocks / tasks, end = (t + 1) * nBlocks / tasks;
     for (int64_t bi = first; bi < end; bi++) {
       const Block bl = sc.blocks[bi];
@@ -358,6 +471,9 @@ void conv2d_backward_weight_f32(const float* x, const float* dy, float* dw, cons
           A = tmp;
           lda = cols;
         }
+        // the bias gradient reads the rows of dY while the GEMM below has them in cache
+        if (bacc)
+          for (int64_t c = 0; c < g.coutG; c++) bacc[gi * g.coutG + c] += row_sum(A + c * lda, cols);
         const float* B;
         int64_t ldb;
         if (single && g.pointwise) {
@@ -375,15 +491,20 @@ void conv2d_backward_weight_f32(const float* x, const float* dy, float* dw, cons
     }
   };
   if (parallel) {
-    parallel_for(0, tasks, 1, [&](int64_t lo, int64_t hi) {
-      for (int64_t t = lo; t < hi; t++) task(t);
-    });
+    run_tasks(tasks, task);
     for (int64_t t = 1; t < tasks; t++) {
       const float* p = partial.data() + (t - 1) * wSize;
       for (int64_t i = 0; i < wSize; i++) dw[i] += p[i];
     }
   } else {
     task(0);
+  }
+  if (db) {
+    for (int64_t c = 0; c < s.cOut; c++) {
+      double v = 0.0;
+      for (int64_t t = 0; t < tasks; t++) v += biasSums[static_cast<size_t>(t * s.cOut + c)];
+      db[c] = static_cast<float>(v);
+    }
   }
 }
 

@@ -21,8 +21,8 @@ struct ConvShape {
 void conv2d_f32(const float* x, const float* w, const float* bias, float* y, const ConvShape& s);
 /** dx (overwritten) = gradient of conv2d with respect to x. */
 void conv2d_backward_data_f32(const float* dy, const float* w, float* dx, const ConvShape& s);
-/** dw (overwritten) = gradient of conv2d with respect to w. */
-void conv2d_backward_weight_f32(const float* x, const float* dy, float* dw, const ConvShape& s);
+/** dw (overwritten) = gradient of conv2d with respect to w; db (may be null) = the bias gradient. */
+void conv2d_backward_weight_f32(const float* x, const float* dy, float* dw, float* db, const ConvShape& s);
 
 }  // namespace kernels
 }  // namespace myelin

@@ -7,6 +7,7 @@
 // padded input with countIncludePad, else to the input).
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -16,6 +17,10 @@
 #include "kernels.h"
 #include "strided.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace myelin {
 namespace kernels {
 
@@ -23,9 +28,43 @@ namespace {
 
 inline bool better(float v, float best) { return v > best || (v != v && best == best); }
 
+/** v where c holds, else +0, without a branch (the data decide c at random). */
+inline float keep_if(bool c, float v) {
+  uint32_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  bits &= 0u - static_cast<uint32_t>(c);
+  std::memcpy(&v, &bits, sizeof bits);
+  return v;
+}
+
+/** Picks of one 2x2 window: the first maximum in row-major order (NaN wins), its flat index. */
+inline void pick_2x2(float v0, float v1, float v2, float v3, int32_t i0, int32_t w, float* out, int32_t* idx) {
+  // tournament keeping the earlier tap on ties; written as selects so that random data costs
+  // no branch mispredictions
+  const bool t1 = better(v1, v0), b1 = better(v3, v2);
+  const float top = t1 ? v1 : v0, bot = b1 ? v3 : v2;
+  const int32_t ti = i0 + (t1 ? 1 : 0), bi = i0 + w + (b1 ? 1 : 0);
+  const bool takeBot = better(bot, top);
+  *out = takeBot ? bot : top;
+  *idx = takeBot ? bi : ti;
+}
+
+#if defined(__SSE2__)
+/** better() on four lanes: v > best, or v is NaN while best is not. */
+inline __m128 better4(__m128 v, __m128 best) {
+  return _mm_or_ps(_mm_cmpgt_ps(v, best), _mm_andnot_ps(_mm_cmpunord_ps(best, best), _mm_cmpunord_ps(v, v)));
+}
+inline __m128 select4(__m128 m, __m128 a, __m128 b) { return _mm_or_ps(_mm_and_ps(m, a), _mm_andnot_ps(m, b)); }
+inline __m128i select4i(__m128 m, __m128i a, __m128i b) {
+  const __m128i mi = _mm_castps_si128(m);
+  return _mm_or_si128(_mm_and_si128(mi, a), _mm_andnot_si128(mi, b));
+}
+#endif
+
 /** Planes [lo, hi) of a 2x2 / stride 2 / unpadded pool whose windows all lie inside the input. */
 void max_pool_2x2(const float* x, float* out, int32_t* argmax, const PoolShape& p, int64_t lo, int64_t hi) {
   const int64_t h = p.h, w = p.w, outH = p.outH, outW = p.outW;
+  const int32_t w32 = static_cast<int32_t>(w);
   for (int64_t pl = lo; pl < hi; pl++) {
     const float* xp = x + pl * h * w;
     float* op = out + pl * outH * outW;
@@ -34,21 +73,107 @@ void max_pool_2x2(const float* x, float* out, int32_t* argmax, const PoolShape& 
       const float* r0 = xp + 2 * oh * w;
       const float* r1 = r0 + w;
       const int32_t base = static_cast<int32_t>(2 * oh * w);
-      for (int64_t ow = 0; ow < outW; ow++) {
-        const float v0 = r0[2 * ow], v1 = r0[2 * ow + 1], v2 = r1[2 * ow], v3 = r1[2 * ow + 1];
-        const int32_t i0 = base + static_cast<int32_t>(2 * ow), i2 = i0 + static_cast<int32_t>(w);
-        // tournament keeping the earlier tap on ties (= first maximum in row-major order);
-        // NaN handled by the same rule as the general loop
-        float top = v0, bot = v2;
-        int32_t ti = i0, bi = i2;
-        if (better(v1, top)) { top = v1; ti = i0 + 1; }
-        if (better(v3, bot)) { bot = v3; bi = i2 + 1; }
-        const bool takeBot = better(bot, top);
-        op[oh * outW + ow] = takeBot ? bot : top;
-        ap[oh * outW + ow] = takeBot ? bi : ti;
+      float* orow = op + oh * outW;
+      int32_t* arow = ap + oh * outW;
+      int64_t ow = 0;
+#if defined(__SSE2__)
+      // four windows at a time: even / odd columns of two rows, deinterleaved by shuffles; a
+      // ragged end redoes the last four windows (same values) rather than going scalar
+      const __m128i one = _mm_set1_epi32(1), wv = _mm_set1_epi32(w32);
+      const __m128i lanes = _mm_add_epi32(_mm_set1_epi32(base), _mm_setr_epi32(0, 2, 4, 6));
+      auto four = [&](int64_t o) {
+        const __m128i i0 = _mm_add_epi32(lanes, _mm_set1_epi32(static_cast<int32_t>(2 * o)));
+        const __m128 a0 = _mm_loadu_ps(r0 + 2 * o), a1 = _mm_loadu_ps(r0 + 2 * o + 4);
+        const __m128 b0 = _mm_loadu_ps(r1 + 2 * o), b1 = _mm_loadu_ps(r1 + 2 * o + 4);
+        const __m128 v0 = _mm_shuffle_ps(a0, a1, _MM_SHUFFLE(2, 0, 2, 0)), v1 = _mm_shuffle_ps(a0, a1, _MM_SHUFFLE(3, 1, 3, 1));
+        const __m128 v2 = _mm_shuffle_ps(b0, b1, _MM_SHUFFLE(2, 0, 2, 0)), v3 = _mm_shuffle_ps(b0, b1, _MM_SHUFFLE(3, 1, 3, 1));
+        const __m128 t1 = better4(v1, v0), bt1 = better4(v3, v2);
+        const __m128 top = select4(t1, v1, v0), bot = select4(bt1, v3, v2);
+        const __m128i ti = select4i(t1, _mm_add_epi32(i0, one), i0);
+        const __m128i i2 = _mm_add_epi32(i0, wv);
+        const __m128i bi = select4i(bt1, _mm_add_epi32(i2, one), i2);
+        const __m128 takeBot = better4(bot, top);
+        _mm_storeu_ps(orow + o, select4(takeBot, bot, top));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(arow + o), select4i(takeBot, bi, ti));
+      };
+      for (; ow + 4 <= outW; ow += 4) four(ow);
+      if (ow < outW && outW >= 4) {
+        four(outW - 4);
+        ow = outW;
+      }
+#endif
+      for (; ow < outW; ow++) {
+        pick_2x2(r0[2 * ow], r0[2 * ow + 1], r1[2 * ow], r1[2 * ow + 1], base + static_cast<int32_t>(2 * ow), w32,
+                 orow + ow, arow + ow);
       }
     }
   }
+}
+
+/**
+ * Backward of the 2x2 / stride 2 / unpadded pool for planes [lo, hi): each input position
+ * lies in at most one window, so dx is written once (g where the window picked it, else 0)
+ * instead of zeroed and then scattered into. Returns false, having written nothing
+ * dependable for the plane, when some argmax lies outside its own window (the caller then
+ * uses the general scatter).
+ */
+bool max_pool_2x2_backward_plane(const float* g, const int32_t* a, float* dx, const PoolShape& p) {
+  const int64_t w = p.w, outH = p.outH, outW = p.outW;
+  const int32_t w32 = static_cast<int32_t>(w);
+  bool ok = true;
+  for (int64_t oh = 0; oh < outH; oh++) {
+    float* d0 = dx + 2 * oh * w;
+    float* d1 = d0 + w;
+    const int32_t base = static_cast<int32_t>(2 * oh * w);
+    const int32_t* arow = a + oh * outW;
+    const float* grow = g + oh * outW;
+    int64_t ow = 0;
+#if defined(__SSE2__)
+    const __m128i one = _mm_set1_epi32(1), wv = _mm_set1_epi32(w32);
+    const __m128i lanes = _mm_add_epi32(_mm_set1_epi32(base), _mm_setr_epi32(0, 2, 4, 6));
+    __m128i hit = _mm_set1_epi32(-1);
+    // as in the forward pass, a ragged end redoes the last four windows
+    auto four = [&](int64_t o) {
+      const __m128i i0 = _mm_add_epi32(lanes, _mm_set1_epi32(static_cast<int32_t>(2 * o)));
+      const __m128i idx = _mm_loadu_si128(reinterpret_cast<const __m128i*>(arow + o));
+      const __m128 gv = _mm_loadu_ps(grow + o);
+      const __m128i i2 = _mm_add_epi32(i0, wv);
+      const __m128i m0 = _mm_cmpeq_epi32(idx, i0), m1 = _mm_cmpeq_epi32(idx, _mm_add_epi32(i0, one));
+      const __m128i m2 = _mm_cmpeq_epi32(idx, i2), m3 = _mm_cmpeq_epi32(idx, _mm_add_epi32(i2, one));
+      const __m128 v0 = _mm_and_ps(_mm_castsi128_ps(m0), gv), v1 = _mm_and_ps(_mm_castsi128_ps(m1), gv);
+      const __m128 v2 = _mm_and_ps(_mm_castsi128_ps(m2), gv), v3 = _mm_and_ps(_mm_castsi128_ps(m3), gv);
+      _mm_storeu_ps(d0 + 2 * o, _mm_unpacklo_ps(v0, v1));
+      _mm_storeu_ps(d0 + 2 * o + 4, _mm_unpackhi_ps(v0, v1));
+      _mm_storeu_ps(d1 + 2 * o, _mm_unpacklo_ps(v2, v3));
+      _mm_storeu_ps(d1 + 2 * o + 4, _mm_unpackhi_ps(v2, v3));
+      hit = _mm_and_si128(hit, _mm_or_si128(_mm_or_si128(m0, m1), _mm_or_si128(m2, m3)));
+    };
+    for (; ow + 4 <= outW; ow += 4) four(ow);
+    if (ow < outW && outW >= 4) {
+      four(outW - 4);
+      ow = outW;
+    }
+    ok &= _mm_movemask_epi8(hit) == 0xFFFF;
+#endif
+    for (; ow < outW; ow++) {
+      const int32_t idx = arow[ow], i0 = base + static_cast<int32_t>(2 * ow);
+      const float gv = grow[ow];
+      d0[2 * ow] = keep_if(idx == i0, gv);
+      d0[2 * ow + 1] = keep_if(idx == i0 + 1, gv);
+      d1[2 * ow] = keep_if(idx == i0 + w32, gv);
+      d1[2 * ow + 1] = keep_if(idx == i0 + w32 + 1, gv);
+      ok &= (idx == i0) | (idx == i0 + 1) | (idx == i0 + w32) | (idx == i0 + w32 + 1);
+    }
+    // an odd last column belongs to no window
+    for (int64_t iw = 2 * outW; iw < w; iw++) d0[iw] = d1[iw] = 0.0f;
+  }
+  for (int64_t ih = 2 * outH; ih < p.h; ih++) std::memset(dx + ih * w, 0, static_cast<size_t>(w) * sizeof(float));
+  return ok;
+}
+
+inline bool is_plain_2x2(const PoolShape& p) {
+  return p.kh == 2 && p.kw == 2 && p.strideH == 2 && p.strideW == 2 && p.padH == 0 && p.padW == 0 &&
+         p.dilationH == 1 && p.dilationW == 1 && p.outH * 2 <= p.h && p.outW * 2 <= p.w;
 }
 
 inline int64_t ceil_div(int64_t a, int64_t d) { return a >= 0 ? (a + d - 1) / d : -((-a) / d); }
@@ -85,8 +210,7 @@ inline int64_t plane_grain(const PoolShape& p) {
 
 void max_pool2d_f32(const float* x, float* out, int32_t* argmax, const PoolShape& p) {
   const int64_t planes = p.n * p.c;
-  if (p.kh == 2 && p.kw == 2 && p.strideH == 2 && p.strideW == 2 && p.padH == 0 && p.padW == 0 &&
-      p.dilationH == 1 && p.dilationW == 1 && p.outH * 2 <= p.h && p.outW * 2 <= p.w) {
+  if (is_plain_2x2(p)) {
     parallel_range(planes, plane_grain(p), [&](int64_t lo, int64_t hi) { max_pool_2x2(x, out, argmax, p, lo, hi); });
     return;
   }
@@ -120,19 +244,32 @@ void max_pool2d_f32(const float* x, float* out, int32_t* argmax, const PoolShape
 
 void max_pool2d_backward_f32(const float* dy, const int32_t* argmax, float* dx, const PoolShape& p) {
   const int64_t planes = p.n * p.c, hw = p.h * p.w, ohw = p.outH * p.outW;
-  // check the indices first: nothing is written when one is bad
-  for (int64_t i = 0; i < planes * ohw; i++) {
-    if (argmax[i] >= hw) {
-      throw IndexError("maxPool2dBackward: argmax index " + std::to_string(argmax[i]) + " is out of range for " +
-                       std::to_string(hw) + " input positions");
+  // check the indices first: nothing is written when one is bad (a branch-free maximum,
+  // then a search only when it is out of range)
+  std::atomic<int32_t> top{-1};
+  parallel_range(planes * ohw, kGrain, [&](int64_t lo, int64_t hi) {
+    int32_t m = -1;
+    for (int64_t i = lo; i < hi; i++) m = std::max(m, argmax[i]);
+    int32_t seen = top.load(std::memory_order_relaxed);
+    while (m > seen && !top.compare_exchange_weak(seen, m, std::memory_order_relaxed)) {
+    }
+  });
+  if (top.load() >= hw) {
+    for (int64_t i = 0; i < planes * ohw; i++) {
+      if (argmax[i] >= hw) {
+        throw IndexError("maxPool2dBackward: argmax index " + std::to_string(argmax[i]) + " is out of range for " +
+                         std::to_string(hw) + " input positions");
+      }
     }
   }
+  const bool plain = is_plain_2x2(p);
   parallel_range(planes, plane_grain(p), [&](int64_t lo, int64_t hi) {
-    std::memset(dx + lo * hw, 0, static_cast<size_t>((hi - lo) * hw) * sizeof(float));
     for (int64_t pl = lo; pl < hi; pl++) {
       float* xp = dx + pl * hw;
       const float* g = dy + pl * ohw;
       const int32_t* a = argmax + pl * ohw;
+      if (plain && max_pool_2x2_backward_plane(g, a, xp, p)) continue;
+      std::memset(xp, 0, static_cast<size_t>(hw) * sizeof(float));
       for (int64_t i = 0; i < ohw; i++) {
         const int32_t idx = a[i];
         if (idx >= 0) xp[idx] += g[i];

@@ -183,7 +183,21 @@ export function conv2dBackwardData(dy: Storage, w: Storage, dx: Storage, p: Conv
   }
 }
 
-export function conv2dBackwardWeight(x: Storage, dy: Storage, dw: Storage, p: Conv2dParams): void {
+/** db[c] = sum of dy over images and output positions of channel c. */
+function biasGradient(dy: Storage, db: Storage, p: Conv2dParams): void {
+  const hw = p.outH * p.outW;
+  for (let c = 0; c < p.cOut; c++) {
+    let s = 0;
+    for (let b = 0; b < p.n; b++) {
+      const base = (b * p.cOut + c) * hw;
+      for (let i = 0; i < hw; i++) s += dy[base + i];
+    }
+    db[c] = s;
+  }
+}
+
+export function conv2dBackwardWeight(x: Storage, dy: Storage, dw: Storage, p: Conv2dParams, db: Storage | null = null): void {
+  if (db) biasGradient(dy, db, p);
   const pl = plan(p);
   const { coutG, kSize, hw, nb } = pl;
   if (hw === 0 || kSize === 0 || p.n === 0) { dw.fill(0); return; }

@@ -14,12 +14,15 @@ import {
 } from './normalize.js';
 import { adamUpdate, rmspropUpdate, sgdUpdate } from './optim.js';
 import { gruCell, gruCellBackward, lstmCell, lstmCellBackward } from './rnn.js';
+import { attentionSoftmax, attentionSoftmaxBackward } from './attention.js';
 
 export function createJsBackend(): Backend {
   return {
     name: 'js',
     implements: () => true,
     alloc: (dtype: DType, size: number) => allocArray(dtype, size),
+    // a typed array cannot be created without zeroing in every JavaScript runtime
+    allocUninit: (dtype: DType, size: number) => allocArray(dtype, size),
     fromHost: (data: TypedArray) => data.slice(),
     read: (s: Storage) => s,
     fill: (out, value) => { out.fill(value); },
@@ -32,6 +35,7 @@ export function createJsBackend(): Backend {
     maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward,
     softmax, softmaxBackward, channelMoments, batchNormApply, batchNormBackward, layerNorm, layerNormBackward,
     lstmCell, lstmCellBackward, gruCell, gruCellBackward,
+    attentionSoftmax, attentionSoftmaxBackward,
     sgdUpdate, adamUpdate, rmspropUpdate,
   };
 }

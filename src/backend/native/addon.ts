@@ -50,9 +50,10 @@ export interface NativeAddon {
   conv2dBackwardData(dy: F32, w: F32, dx: F32, n: number, cIn: number, h: number, wd: number, cOut: number,
     kh: number, kw: number, strideH: number, strideW: number, padH: number, padW: number, dilationH: number,
     dilationW: number, groups: number, outH: number, outW: number): void;
+  /** db (optional, [cOut]): the bias gradient, from the same pass over dy. */
   conv2dBackwardWeight(x: F32, dy: F32, dw: F32, n: number, cIn: number, h: number, wd: number, cOut: number,
     kh: number, kw: number, strideH: number, strideW: number, padH: number, padW: number, dilationH: number,
-    dilationW: number, groups: number, outH: number, outW: number): void;
+    dilationW: number, groups: number, outH: number, outW: number, db?: F32 | null): void;
   maxPool2d(x: F32, out: F32, argmax: I32, n: number, c: number, h: number, w: number, kh: number, kw: number,
     strideH: number, strideW: number, padH: number, padW: number, dilationH: number, dilationW: number,
     outH: number, outW: number): void;
@@ -82,6 +83,18 @@ export interface NativeAddon {
     l2: number, decay: number, stepSize: number, bc2Sqrt: number, maximize: boolean): void;
   rmspropUpdate(param: F32, grad: F32, squareAvg: F32, gradAvg: F32 | null, buf: F32 | null, lr: number,
     alpha: number, eps: number, weightDecay: number, momentum: number, maximize: boolean): void;
+  // fused recurrent cells; optional so that an addon built before them still loads (js runs them then)
+  lstmCell?(xw: F32, hw: F32, cPrev: F32, batch: number, hidden: number, gates: F32, c: F32, h: F32): void;
+  lstmCellBackward?(gates: F32, cPrev: F32, c: F32, dh: F32, dc: F32, batch: number, hidden: number, dGates: F32,
+    dcPrev: F32): void;
+  gruCell?(xw: F32, hw: F32, hPrev: F32, batch: number, hidden: number, gates: F32, h: F32): void;
+  gruCellBackward?(gates: F32, hPrev: F32, dh: F32, batch: number, hidden: number, dXw: F32, dHw: F32,
+    dhPrev: F32): void;
+  /** Which copy of the cell and attention kernels runs: avx512, avx2 or portable (MYELIN_GEMM_PATH narrows it). */
+  rnnCellPath?(): string;
+  attentionSoftmax?(scores: F32, batch: number, L: number, S: number, scale: number, causal: boolean, out: F32): void;
+  attentionSoftmaxBackward?(p: F32, dp: F32, batch: number, L: number, S: number, scale: number, causal: boolean,
+    dScores: F32): void;
 }
 
 /** The directory holding myelin's package.json (works from src/ and from dist/src/). */

@@ -12,6 +12,8 @@ import type {
   RmspropParams, SgdParams, Storage, UnaryOp,
 } from '../backend.js';
 import type { NativeAddon } from './addon.js';
+import { Buffer } from 'node:buffer';
+import { allocArray, type DType } from '../../tensor/dtype.js';
 
 export interface NativeInfo {
   native_version: string;
@@ -36,6 +38,8 @@ const NATIVE_KERNELS: ReadonlySet<string> = new Set<KernelName>([
   'maxPool2d', 'maxPool2dBackward', 'avgPool2d', 'avgPool2dBackward',
   'softmax', 'softmaxBackward', 'channelMoments', 'batchNormApply', 'batchNormBackward', 'layerNorm', 'layerNormBackward',
   'sgdUpdate', 'adamUpdate', 'rmspropUpdate',
+  'lstmCell', 'lstmCellBackward', 'gruCell', 'gruCellBackward',
+  'attentionSoftmax', 'attentionSoftmaxBackward',
 ]);
 
 const MAX_RANK = 32;
@@ -46,6 +50,25 @@ function codes(list: string): Record<string, number> {
   const out: Record<string, number> = Object.create(null) as Record<string, number>;
   list.split(',').filter((s) => s !== '').forEach((name, i) => { out[name] = i; });
   return out;
+}
+
+/**
+ * Below this many bytes an uninitialised allocation saves less than making the Buffer costs,
+ * and small typed arrays may live on V8's heap anyway.
+ */
+const UNINIT_MIN_BYTES = 16384;
+
+/**
+ * An output storage without zero-filling: Buffer.allocUnsafeSlow takes its own (unpooled)
+ * ArrayBuffer from malloc rather than calloc, so memory freed by earlier steps is reused as it
+ * is instead of being zeroed, or faulted in afresh page by page. Float32 and int32 only: those
+ * are what the native kernels write in full.
+ */
+function allocUninit(dtype: DType, size: number): Storage {
+  const bytes = size * 4;
+  if ((dtype !== 'float32' && dtype !== 'int32') || bytes < UNINIT_MIN_BYTES) return allocArray(dtype, size);
+  const buf = Buffer.allocUnsafeSlow(bytes).buffer;
+  return dtype === 'float32' ? new Float32Array(buf, 0, size) : new Int32Array(buf, 0, size);
 }
 
 const isF32 = (s: Storage | null): s is Float32Array => s instanceof Float32Array;
@@ -97,6 +120,7 @@ export function createNativeBackend(addon: NativeAddon, js: Backend): NativeBack
     },
 
     // --- storage -------------------------------------------------------------------------
+    allocUninit,
     fill(out, value) { native.fill(out, value); },
     copy(src, dst) {
       if (sameKind(src, dst)) native.copy(src, dst);
@@ -219,12 +243,12 @@ export function createNativeBackend(addon: NativeAddon, js: Backend): NativeBack
         js.conv2dBackwardData(dy, w, dx, p);
       }
     },
-    conv2dBackwardWeight(x, dy, dw, p: Conv2dParams) {
-      if (isF32(x) && isF32(dy) && isF32(dw)) {
+    conv2dBackwardWeight(x, dy, dw, p: Conv2dParams, db = null) {
+      if (isF32(x) && isF32(dy) && isF32(dw) && f32OrNull(db)) {
         native.conv2dBackwardWeight(x, dy, dw, p.n, p.cIn, p.h, p.w, p.cOut, p.kh, p.kw, p.strideH, p.strideW,
-          p.padH, p.padW, p.dilationH, p.dilationW, p.groups, p.outH, p.outW);
+          p.padH, p.padW, p.dilationH, p.dilationW, p.groups, p.outH, p.outW, db as Float32Array | null);
       } else {
-        js.conv2dBackwardWeight(x, dy, dw, p);
+        js.conv2dBackwardWeight(x, dy, dw, p, db);
       }
     },
 
@@ -336,6 +360,51 @@ export function createNativeBackend(addon: NativeAddon, js: Backend): NativeBack
           p.alpha, p.eps, p.weightDecay, p.momentum, p.maximize);
       } else {
         js.rmspropUpdate(param, grad, squareAvg, gradAvg, buf, p);
+      }
+    },
+
+    // --- recurrent cells (an addon built before them has none: js runs them) -------------
+    lstmCell(xw, hw, cPrev, batch, hidden, gates, c, h) {
+      if (native.lstmCell && isF32(xw) && isF32(hw) && isF32(cPrev) && isF32(gates) && isF32(c) && isF32(h)) {
+        native.lstmCell(xw, hw, cPrev, batch, hidden, gates, c, h);
+      } else {
+        js.lstmCell(xw, hw, cPrev, batch, hidden, gates, c, h);
+      }
+    },
+    lstmCellBackward(gates, cPrev, c, dh, dc, batch, hidden, dGates, dcPrev) {
+      if (native.lstmCellBackward && isF32(gates) && isF32(cPrev) && isF32(c) && isF32(dh) && isF32(dc) &&
+          isF32(dGates) && isF32(dcPrev)) {
+        native.lstmCellBackward(gates, cPrev, c, dh, dc, batch, hidden, dGates, dcPrev);
+      } else {
+        js.lstmCellBackward(gates, cPrev, c, dh, dc, batch, hidden, dGates, dcPrev);
+      }
+    },
+    gruCell(xw, hw, hPrev, batch, hidden, gates, h) {
+      if (native.gruCell && isF32(xw) && isF32(hw) && isF32(hPrev) && isF32(gates) && isF32(h)) {
+        native.gruCell(xw, hw, hPrev, batch, hidden, gates, h);
+      } else {
+        js.gruCell(xw, hw, hPrev, batch, hidden, gates, h);
+      }
+    },
+    gruCellBackward(gates, hPrev, dh, batch, hidden, dXw, dHw, dhPrev) {
+      if (native.gruCellBackward && isF32(gates) && isF32(hPrev) && isF32(dh) && isF32(dXw) && isF32(dHw) &&
+          isF32(dhPrev)) {
+        native.gruCellBackward(gates, hPrev, dh, batch, hidden, dXw, dHw, dhPrev);
+      } else {
+        js.gruCellBackward(gates, hPrev, dh, batch, hidden, dXw, dHw, dhPrev);
+      }
+    },
+
+    // --- attention softmax -----------------------------------------------------------------
+    attentionSoftmax(scores, batch, L, S, scale, causal, out) {
+      if (native.attentionSoftmax && isF32(scores) && isF32(out)) native.attentionSoftmax(scores, batch, L, S, scale, causal, out);
+      else js.attentionSoftmax(scores, batch, L, S, scale, causal, out);
+    },
+    attentionSoftmaxBackward(p, dp, batch, L, S, scale, causal, dScores) {
+      if (native.attentionSoftmaxBackward && isF32(p) && isF32(dp) && isF32(dScores)) {
+        native.attentionSoftmaxBackward(p, dp, batch, L, S, scale, causal, dScores);
+      } else {
+        js.attentionSoftmaxBackward(p, dp, batch, L, S, scale, causal, dScores);
       }
     },
   };

@@ -7,7 +7,7 @@ import { zeros } from '../../tensor/creation.js';
 import type { Generator } from '../../tensor/random.js';
 import { shapeToString } from '../../tensor/shape.js';
 import {
-  add, additiveMask, dropout as dropoutOp, linear, mean, narrow, permute, reshape, scaledDotProductAttention, squeeze, unsqueeze,
+  add, additiveMask, dropout as dropoutOp, linear, mean, narrow, packedSelfAttention, permute, reshape, scaledDotProductAttention, squeeze, unsqueeze,
 } from '../../ops/index.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
@@ -117,6 +117,7 @@ export class MultiheadAttention extends Module {
     const mask = this.combineMasks(options, B, L, S, q.dtype);
     const { output, weights } = scaledDotProductAttention(q, k, v, {
       attnMask: mask, isCausal: options.isCausal, dropoutP: this.dropout, training: this.training,
+      needWeights: options.needWeights !== false,
     });
     // [B, nh, L, hd] -> [B, L, E] (or [L, B, E])
     let o = this.batchFirst || unbatched ? permute(output, [0, 2, 1, 3]) : permute(output, [2, 0, 1, 3]);
@@ -191,9 +192,11 @@ export class CausalSelfAttention extends Module {
   override forward(x: Tensor): Tensor {
     if (x.ndim !== 3 || x.shape[2] !== this.embedDim) throw new Error(`CausalSelfAttention: expected [batch, seq, ${this.embedDim}], got ${shapeToString(x.shape)}`);
     const [B, T, E] = x.shape, nh = this.numHeads;
+    if (!(this.dropout && this.training)) return this.proj.forward(packedSelfAttention(this.qkv.forward(x), nh, { isCausal: true }));
+    // with dropout on the attention weights: the composite path
     const heads = permute(reshape(this.qkv.forward(x), [B, T, 3, nh, E / nh]), [2, 0, 3, 1, 4]); // [3, B, nh, T, hd]
     const [q, k, v] = [0, 1, 2].map((i) => squeeze(narrow(heads, 0, i, 1), 0));
-    const { output } = scaledDotProductAttention(q, k, v, { isCausal: true, dropoutP: this.dropout, training: this.training });
+    const { output } = scaledDotProductAttention(q, k, v, { isCausal: true, dropoutP: this.dropout, training: this.training, needWeights: false });
     let y = this.proj.forward(reshape(permute(output, [0, 2, 1, 3]), [B, T, E]));
     if (this.dropout && this.training) y = dropoutOp(y, this.dropout);
     return y;
