@@ -9,19 +9,9 @@ import { conv2d, conv2dBackwardData, conv2dBackwardWeight } from '../../src/back
 import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from '../../src/backend/js/pool.js';
 import type { Conv2dParams, Pool2dParams } from '../../src/backend/backend.js';
 import type { TypedArray } from '../../src/tensor/dtype.js';
+import { mulberry32 as rng } from '../helpers/prng.js';
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor;
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomArray(ctor: Ctor, size: number, rand: () => number): TypedArray {
   const a = new ctor(size);

@@ -9,20 +9,9 @@ import * as ops from '../../src/ops/index.js';
 import { jsBackendInstance } from '../../src/backend/index.js';
 import type { BinaryOp, UnaryOp } from '../../src/backend/backend.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
+import { mulberry32 as prng } from '../helpers/prng.js';
 
 // --- helpers (independent of the code under test) ------------------------------------------
-
-/** mulberry32: a tiny seeded PRNG for test data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const numelOf = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 

@@ -7,20 +7,9 @@ import assert from 'node:assert/strict';
 import { gemm, indexed, matmul, strided } from '../../src/backend/js/matmul.js';
 import type { MatmulParams } from '../../src/backend/backend.js';
 import type { TypedArray } from '../../src/tensor/dtype.js';
+import { mulberry32 as rng } from '../helpers/prng.js';
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor;
-
-/** Deterministic generator (mulberry32), so failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomArray(ctor: Ctor, size: number, rand: () => number): TypedArray {
   const a = new ctor(size);

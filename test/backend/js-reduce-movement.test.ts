@@ -7,19 +7,10 @@ import type { ReduceOp } from '../../src/backend/backend.js';
 import { fromArray } from '../../src/tensor/creation.js';
 import * as ops from '../../src/ops/index.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
+import { mulberry32 as prng } from '../helpers/prng.js';
 
 const K = jsBackendInstance();
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const randInt = (rnd: () => number, lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
 const numelOf = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 function stridesOf(shape: readonly number[]): number[] {

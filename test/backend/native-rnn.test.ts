@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { jsBackendInstance } from '../../src/backend/index.js';
 import { loadAddon, loadNativeBackend } from '../../src/backend/native/index.js';
+import { mulberry32 as prng } from '../helpers/prng.js';
 
 const js = jsBackendInstance();
 const loaded = loadNativeBackend(js);
@@ -20,17 +21,6 @@ const nb = loaded.backend;
 const skip = nb ? false : `native addon unavailable (${loaded.reason}); build it with 'node scripts/build-native.js'`;
 if (skip) console.log(`# skipping native rnn tests: ${skip}`);
 
-/** mulberry32, seeded test data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rnd = prng(7331);
 
 /** Uniform in [-scale, scale], with a few saturating values mixed in. */

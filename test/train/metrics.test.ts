@@ -4,18 +4,7 @@ import {
   accuracy, aucTrapezoid, classificationReport, confusionMatrix, meanAbsoluteError, meanSquaredError,
   perplexity, precisionRecallF1, rocAuc, rocAucOvr, rocCurve,
 } from '../../src/train/metrics.js';
-
-// Small seeded generator so random cases are reproducible.
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from '../helpers/prng.js';
 
 const close = (a: number, b: number, tol = 1e-12) => assert.ok(Math.abs(a - b) <= tol, `${a} != ${b}`);
 
