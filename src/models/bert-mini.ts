@@ -65,6 +65,12 @@ export interface BertConfig {
 export const BERT_MINI: Omit<BertConfig, 'vocabSize'> = { maxLen: 64, dModel: 128, nLayer: 2, nHead: 4, dimFeedforward: 512, dropout: 0.1 };
 export const BERT_VOCAB = 8000;
 export const SPECIALS = ['[CLS]', '[SEP]', '[MASK]'];
+/**
+ * Pre-training sees each MR sentence this many times per pass over the text, Shakespeare once
+ * (about 70% of the pre-training sequences are then movie-review sentences): the encoder should
+ * model the fine-tuning domain, and Elizabethan English alone teaches it little about reviews.
+ */
+export const MR_REPEAT = 3;
 const PAD = 0;
 
 /** Embeddings + encoder: ids [B, T] (0 = padding) -> hidden states [B, T', d], T' = longest sequence in the batch. */
@@ -248,13 +254,14 @@ export async function pretrainBertMini(options: PretrainOptions = {}): Promise<S
   const { tokenizer } = corpus;
   manualSeed(seed);
   const gen = new Generator(seed);
-  let texts = corpus.texts;
+  let texts = corpus.texts.map((text, i) => ({ text, mr: i < corpus.mr }));
   if (options.limit) texts = texts.filter((_, i) => i % Math.max(1, Math.floor(texts.length / options.limit!)) === 0).slice(0, options.limit);
   // hold out 2% of the text to measure masked-token accuracy
   const order = gen.permutation(texts.length);
   const nVal = Math.max(1, Math.floor(texts.length * 0.02));
-  const valTexts = Array.from(order.subarray(0, nVal), (i) => texts[i]);
-  const trainTexts = Array.from(order.subarray(nVal), (i) => texts[i]);
+  const valTexts = Array.from(order.subarray(0, nVal), (i) => texts[i].text);
+  // the in-domain MR sentences MR_REPEAT times per epoch (each time masked afresh), Shakespeare once
+  const trainTexts = Array.from(order.subarray(nVal), (i) => texts[i]).flatMap((x) => Array<string>(x.mr ? MR_REPEAT : 1).fill(x.text));
   const config: BertConfig = { vocabSize: tokenizer.size, ...BERT_MINI };
   const ids = encodeForBert(tokenizer, trainTexts, config.maxLen).dataSync() as Int32Array;
   const valIds = encodeForBert(tokenizer, valTexts, config.maxLen).dataSync() as Int32Array;
@@ -265,7 +272,7 @@ export async function pretrainBertMini(options: PretrainOptions = {}): Promise<S
   const run = RunDir.create('bert-mini-pretrain', 'runs', options.out);
   saveTokenizer(tokenizer, run.file('tokenizer.json'));
   const runConfig = { model: 'bert-mini', task: 'masked-lm', architecture: config, tokenizer: 'tokenizer.json',
-    data: { mrTrainSentences: corpus.mr, shakespearePassages: corpus.shakespeare }, training: { maxIters, batchSize: batch, lr, weightDecay: 0.01, warmup: 0.06, seed } };
+    data: { mrTrainSentences: corpus.mr, shakespearePassages: corpus.shakespeare }, training: { maxIters, batchSize: batch, lr, weightDecay: 0.01, warmup: 0.06, mrRepeat: MR_REPEAT, seed } };
   run.writeJson('config.json', { ...runConfig, backend: getBackendName(), status: 'training' });
   const decay = model.parameters().filter((p) => p.ndim >= 2), noDecay = model.parameters().filter((p) => p.ndim < 2);
   const opt = new AdamW([{ params: decay, weightDecay: 0.01 }, { params: noDecay, weightDecay: 0 }], { lr });

@@ -1,7 +1,7 @@
 // The text data sets of the sequence models, prepared exactly as their PyTorch twins do:
 // MR sentence polarity (../shared/bench/pytorch/polarity.py) and tiny Shakespeare (gpt.py).
-// Data are read from `--data PATH` (a directory holding the data set, or its parent) or from
-// ../shared/data next to the package.
+// Data are read from `--data PATH` (a directory holding the data set, or its parent), else from
+// $MYELIN_DATA_DIR, else from ../shared/data next to the package.
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -12,14 +12,15 @@ import { WordTokenizer, splitLines } from '../text/tokenizers.js';
 import { padSequences } from '../text/padding.js';
 import { numpyPermutation } from './numpy-random.js';
 
-/** ../shared/data beside the package (the project's shared data directory). */
+/** $MYELIN_DATA_DIR, else ../shared/data beside the package (the project's shared data directory). */
 export function sharedDataDir(): string {
-  return resolve(packageRoot(), '..', 'shared', 'data');
+  const env = process.env.MYELIN_DATA_DIR;
+  return env ? resolve(env) : resolve(packageRoot(), '..', 'shared', 'data');
 }
 
 /**
  * Finds a data set: `explicit` may be the data set's directory itself (holding `marker`) or a
- * parent holding `name/`; without it, ../shared/data/<name>. Throws naming every place looked at.
+ * parent holding `name/`; without it, <sharedDataDir()>/<name>. Throws naming every place looked at.
  */
 export function findDataset(name: string, marker: string, explicit?: string): string {
   const candidates = explicit ? [explicit, join(explicit, name)] : [join(sharedDataDir(), name)];

@@ -179,5 +179,27 @@ export function randperm(n: number, options: RandomOptions = {}): Tensor {
 /** 1 with probability p, else 0 (float32 unless dtype is given). */
 export function bernoulli(shape: readonly number[], p: number, options: RandomOptions = {}): Tensor {
   if (!(p >= 0 && p <= 1)) throw new Error(`bernoulli: probability must be in [0, 1], got ${p}`);
-  return randomTensor(shape, options, 'bernoulli', (g) => (g.random() < p ? 1 : 0));
+  return bernoulliTensor(shape, p, 1, options, 'bernoulli');
+}
+
+/**
+ * A dropout mask: `value` with probability `keep`, else 0 (one 32-bit draw per element), in
+ * the float dtype of options (float32 by default); dropout passes value = 1 / (1 - p).
+ */
+export function dropoutMask(shape: readonly number[], keep: number, value: number, options: RandomOptions = {}): Tensor {
+  if (!(keep >= 0 && keep <= 1)) throw new Error(`dropoutMask: keep probability must be in [0, 1], got ${keep}`);
+  return bernoulliTensor(shape, keep, value, options, 'dropoutMask');
+}
+
+function bernoulliTensor(shape: readonly number[], p: number, value: number, options: RandomOptions, op: string): Tensor {
+  const s = checkShape(shape, op);
+  const host = allocArray(options.dtype ?? 'float32', numel(s));
+  const g = options.generator ?? defaultGenerator;
+  if (host instanceof Float32Array || host instanceof Float64Array) {
+    g.fillBernoulli(host, p, value);
+  } else {
+    const threshold = Math.ceil(p * 16777216);  // as fillBernoulli
+    for (let i = 0; i < host.length; i++) host[i] = g.nextUint32() >>> 8 < threshold ? value : 0;
+  }
+  return new Tensor(backend().fromHost(host), s, options.requiresGrad ?? false);
 }

@@ -42,6 +42,32 @@ export class Generator {
     return result;
   }
 
+  /**
+   * Bernoulli draws in bulk (dropout masks, bernoulli()): out[i] = value with probability p,
+   * else 0, from one 32-bit draw per element: kept when its top 24 bits are below
+   * ceil(p * 2^24), so p is honoured to 6e-8, p = 0 and p = 1 exactly. The stream advances as
+   * by one nextUint32() per element; the generator is inlined and every value stays a small
+   * integer, several times faster than a call (or two) per element.
+   */
+  fillBernoulli(out: Float32Array | Float64Array, p: number, value = 1): void {
+    if (!(p >= 0 && p <= 1)) throw new Error(`fillBernoulli: probability must be in [0, 1], got ${p}`);
+    const threshold = Math.ceil(p * 16777216);
+    // branch free (a coin flip mispredicts half the time): (r - threshold) >>> 31 is 1 when
+    // r < threshold, and picks from a two-entry table of out's own type
+    const table = out instanceof Float32Array ? Float32Array.of(0, value) : Float64Array.of(0, value);
+    let s0 = this.s0 | 0, s1 = this.s1 | 0, s2 = this.s2 | 0, s3 = this.s3 | 0;
+    for (let i = 0, n = out.length; i < n; i++) {
+      const m = Math.imul(s1, 5);
+      const r = Math.imul((m << 7) | (m >>> 25), 9) >>> 8;
+      const t = s1 << 9;
+      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      out[i] = table[(r - threshold) >>> 31];
+    }
+    this.s0 = s0 >>> 0; this.s1 = s1 >>> 0; this.s2 = s2 >>> 0; this.s3 = s3 >>> 0;
+  }
+
   /** Uniform in [0, 1) with 53 random bits. */
   random(): number {
     const hi = this.nextUint32() >>> 5, lo = this.nextUint32() >>> 6;

@@ -632,8 +632,9 @@ describe('native kernels: softmax and normalisation', { skip }, () => {
         const [[dx1, dg1, db1], [dx2, dg2, db2]] = both([new Float32Array(x.length), new Float32Array(n), new Float32Array(n)],
           (k, [dx, dg, db]) => k.layerNormBackward(x, dy, rows, n, m2, s2, gamma, dx, dg, db));
         close(dx1, dx2, 'layerNormBackward dx', { rtol: 1e-6 });
-        exact(dg1, dg2, 'layerNormBackward dgamma');
-        exact(db1, db2, 'layerNormBackward dbeta');
+        // float accumulation over the rows (the js kernel adds doubles into its float32 output)
+        close(dg1, dg2, 'layerNormBackward dgamma', { rtol: 1e-5 });
+        close(db1, db2, 'layerNormBackward dbeta', { rtol: 1e-5 });
       }
     }
   });

@@ -8,7 +8,10 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { zooModel } from '../../src/models/index.js';
 import { loadGpt, generateTokens } from '../../src/models/gpt.js';
-import { pretrainBertMini } from '../../src/models/bert-mini.js';
+import { pretrainBertMini, BertForSequenceClassification, BERT_MINI, loadPretrainedEncoder } from '../../src/models/bert-mini.js';
+import { readSafetensors } from '../../src/io/safetensors.js';
+import { weightsOf } from '../../src/io/weights.js';
+import { loadTokenizer } from '../../src/text/tokenizers.js';
 import { sharedDataDir } from '../../src/models/text-data.js';
 import { Generator } from '../../src/tensor/random.js';
 import type { SequenceTrainOptions } from '../../src/models/sequence-common.js';
@@ -60,6 +63,13 @@ describe('sequence models (smoke)', () => {
     assert.equal(typeof pre.val_mlm_loss, 'number');
     const weights = pre.weights as string;
     assert.ok(existsSync(weights) && existsSync(join(pre.run_dir as string, 'tokenizer.json')));
+    // every encoder tensor of the checkpoint lands in the classifier's encoder, unchanged
+    const tokenizer = loadTokenizer(join(pre.run_dir as string, 'tokenizer.json'));
+    const clf = new BertForSequenceClassification({ vocabSize: tokenizer.size, ...BERT_MINI });
+    const encoderKeys = [...clf.bert.namedParameters()].map(([k]) => k);
+    assert.equal(loadPretrainedEncoder(clf, weights), encoderKeys.length);
+    const saved = weightsOf(readSafetensors(weights));
+    for (const [k, p] of clf.bert.namedParameters()) assert.deepEqual(p.dataSync(), saved.get(`bert.${k}`)!.dataSync(), k);
     const opts: SequenceTrainOptions = { ...quiet, epochs: 1, limit: 96, batchSize: 32, out: tmp('bert-ft'), init: weights };
     const ft = await zooModel('bert-mini').train(opts);
     assert.equal(ft.init, weights);

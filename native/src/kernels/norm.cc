@@ -1,9 +1,16 @@
-// Batch norm and layer norm, forward and backward, as src/backend/js/normalize.ts. The
-// arithmetic is done in double in the same order as the js kernels (whose numbers are
+// Batch norm and layer norm, forward and backward, as src/backend/js/normalize.ts. Batch norm
+// does its arithmetic in double in the same order as the js kernels (whose numbers are
 // doubles), so results agree with them to the last bit or nearly so.
+//
+// Layer norm (every transformer block runs two) is vectorised instead: row sums (mean,
+// variance, the backward's sum(g) and sum(g * xhat)) in double over 16 lanes, the elementwise
+// passes in float, compiled for AVX-512, AVX2+FMA and the baseline ISA and chosen at run time
+// (as rnn.cc); rows are split over the pool. Results agree with the js kernel within float
+// rounding (a few ulp), not bit for bit.
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "kernels.h"
 #include "strided.h"
@@ -86,76 +93,249 @@ void batch_norm_backward_f32(const float* x, const float* dy, int64_t n, int64_t
   });
 }
 
-void layer_norm_f32(const float* x, int64_t rows, int64_t n, const float* gamma, const float* beta, double eps,
-                    float* out, float* mean, float* invStd) {
-  parallel_range(rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, 3 * n)), [&](int64_t lo, int64_t hi) {
-    for (int64_t r = lo; r < hi; r++) {
-      const float* p = x + r * n;
-      float* o = out + r * n;
-      double s = 0;
-      for (int64_t j = 0; j < n; j++) s += static_cast<double>(p[j]);
-      const double m = s / static_cast<double>(n);
-      double v = 0;
-      for (int64_t j = 0; j < n; j++) {
-        const double d = static_cast<double>(p[j]) - m;
-        v += d * d;
-      }
-      const double is = 1.0 / std::sqrt(v / static_cast<double>(n) + eps);
-      mean[r] = static_cast<float>(m);
-      invStd[r] = static_cast<float>(is);
-      for (int64_t j = 0; j < n; j++) {
-        double y = (static_cast<double>(p[j]) - m) * is;
-        if (gamma) y *= static_cast<double>(gamma[j]);
-        if (beta) y += static_cast<double>(beta[j]);
-        o[j] = static_cast<float>(y);
+}  // namespace kernels
+}  // namespace myelin
+
+// --- layer norm ------------------------------------------------------------------------------
+
+// see vec_math.h: GCC keeps selects as branches (and vectorises nothing) while FP may trap.
+// No contraction into FMA here: dx = invStd * (g - mean(g) - ...) must round g = dy * gamma as
+// the sum did, or a constant row (invStd ~ 1 / sqrt(eps)) gets its rounding error magnified.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC push_options
+#pragma GCC optimize("no-trapping-math", "fp-contract=off")
+#elif defined(__clang__)
+#pragma clang fp contract(off)
+#endif
+#include "vec_math.h"
+
+namespace myelin {
+namespace kernels {
+namespace {
+
+#define R __restrict
+constexpr int kLanes = 16;  // independent accumulators: two AVX-512 double vectors, four AVX2 ones
+
+/** sum_j p[j] in double. */
+MYELIN_INLINE double row_sum(const float* R p, int64_t n) {
+  double acc[kLanes] = {};
+  int64_t j = 0;
+  for (; j + kLanes <= n; j += kLanes)
+    for (int k = 0; k < kLanes; k++) acc[k] += static_cast<double>(p[j + k]);
+  double s = 0;
+  for (; j < n; j++) s += static_cast<double>(p[j]);
+  for (int k = 0; k < kLanes; k++) s += acc[k];
+  return s;
+}
+
+/** sum_j (p[j] - m)^2 in double. */
+MYELIN_INLINE double row_sq_dev(const float* R p, int64_t n, double m) {
+  double acc[kLanes] = {};
+  int64_t j = 0;
+  for (; j + kLanes <= n; j += kLanes)
+    for (int k = 0; k < kLanes; k++) {
+      const double d = static_cast<double>(p[j + k]) - m;
+      acc[k] += d * d;
+    }
+  double s = 0;
+  for (; j < n; j++) {
+    const double d = static_cast<double>(p[j]) - m;
+    s += d * d;
+  }
+  for (int k = 0; k < kLanes; k++) s += acc[k];
+  return s;
+}
+
+MYELIN_INLINE void ln_forward_rows(const float* x, int64_t n, const float* R gamma, const float* R beta, double eps,
+                                   float* out, float* R mean, float* R invStd, int64_t r0, int64_t r1) {
+  for (int64_t r = r0; r < r1; r++) {
+    const float* R p = x + r * n;
+    float* R o = out + r * n;
+    const double m = row_sum(p, n) / static_cast<double>(n);
+    const double is = 1.0 / std::sqrt(row_sq_dev(p, n, m) / static_cast<double>(n) + eps);
+    mean[r] = static_cast<float>(m);
+    invStd[r] = static_cast<float>(is);
+    // x - m as (x - mf) - mc, mf + mc = m to 2^-48: when the mean is large against the spread
+    // (x ~ 1000 + noise) x - mf is exact and the rounding of m alone would shift every xhat
+    const float mf = static_cast<float>(m), mc = static_cast<float>(m - static_cast<double>(mf));
+    const float sf = static_cast<float>(is);
+    if (gamma && beta) {
+      for (int64_t j = 0; j < n; j++) o[j] = ((p[j] - mf) - mc) * sf * gamma[j] + beta[j];
+    } else if (gamma) {
+      for (int64_t j = 0; j < n; j++) o[j] = ((p[j] - mf) - mc) * sf * gamma[j];
+    } else if (beta) {
+      for (int64_t j = 0; j < n; j++) o[j] = ((p[j] - mf) - mc) * sf + beta[j];
+    } else {
+      for (int64_t j = 0; j < n; j++) o[j] = ((p[j] - mf) - mc) * sf;
+    }
+  }
+}
+
+/**
+ * sum_j g_j and sum_j g_j xhat_j (g = dy * gamma) in double, for one row; with kParams also
+ * dg[j] += dy_j xhat_j and db[j] += dy_j (a block's partial dgamma / dbeta).
+ */
+template <bool kGamma, bool kParams>
+MYELIN_INLINE void row_grad_sums(const float* R p, const float* R d, const float* R gamma, int64_t n, float mf,
+                                 float sf, double& sg, double& sgx, float* R dg, float* R db) {
+  double a[kLanes] = {}, b[kLanes] = {};
+  int64_t j = 0;
+  for (; j + kLanes <= n; j += kLanes)
+    for (int k = 0; k < kLanes; k++) {
+      const float xhat = (p[j + k] - mf) * sf, dv = d[j + k];
+      const float g = kGamma ? dv * gamma[j + k] : dv;
+      a[k] += static_cast<double>(g);
+      b[k] += static_cast<double>(g * xhat);
+      if (kParams) {
+        dg[j + k] += dv * xhat;
+        db[j + k] += dv;
       }
     }
+  double s = 0, t = 0;
+  for (; j < n; j++) {
+    const float xhat = (p[j] - mf) * sf, dv = d[j];
+    const float g = kGamma ? dv * gamma[j] : dv;
+    s += static_cast<double>(g);
+    t += static_cast<double>(g * xhat);
+    if (kParams) {
+      dg[j] += dv * xhat;
+      db[j] += dv;
+    }
+  }
+  for (int k = 0; k < kLanes; k++) { s += a[k]; t += b[k]; }
+  sg = s;
+  sgx = t;
+}
+
+/**
+ * Rows [r0, r1): dx (when dx is not null) and, when dg is not null, the rows' dgamma / dbeta
+ * partial sums added into dg / db (n floats each).
+ */
+MYELIN_INLINE void ln_backward_rows(const float* x, const float* dy, int64_t n, const float* R mean,
+                                    const float* R invStd, const float* R gamma, float* dx, float* R dg, float* R db,
+                                    int64_t r0, int64_t r1) {
+  for (int64_t r = r0; r < r1; r++) {
+    const float* R p = x + r * n;
+    const float* R d = dy + r * n;
+    const float mf = mean[r], sf = invStd[r];
+    double sg, sgx;
+    if (gamma) {
+      if (dg) row_grad_sums<true, true>(p, d, gamma, n, mf, sf, sg, sgx, dg, db);
+      else row_grad_sums<true, false>(p, d, gamma, n, mf, sf, sg, sgx, dg, db);
+    } else {
+      if (dg) row_grad_sums<false, true>(p, d, gamma, n, mf, sf, sg, sgx, dg, db);
+      else row_grad_sums<false, false>(p, d, gamma, n, mf, sf, sg, sgx, dg, db);
+    }
+    if (!dx) continue;
+    float* R o = dx + r * n;
+    // with g = dy * gamma: dx = invStd * (g - mean(g) - xhat * mean(g * xhat))
+    const float a = static_cast<float>(sg / static_cast<double>(n)), b = static_cast<float>(sgx / static_cast<double>(n));
+    if (gamma) {
+      for (int64_t j = 0; j < n; j++) o[j] = sf * (d[j] * gamma[j] - a - (p[j] - mf) * sf * b);
+    } else {
+      for (int64_t j = 0; j < n; j++) o[j] = sf * (d[j] - a - (p[j] - mf) * sf * b);
+    }
+  }
+}
+
+/** acc[j] += part[j] for j < n. */
+MYELIN_INLINE void add_into(float* R acc, const float* R part, int64_t n) {
+  for (int64_t j = 0; j < n; j++) acc[j] += part[j];
+}
+#undef R
+
+struct NormSet {
+  const char* name;
+  void (*forward)(const float*, int64_t, const float*, const float*, double, float*, float*, float*, int64_t, int64_t);
+  void (*backward)(const float*, const float*, int64_t, const float*, const float*, const float*, float*, float*,
+                   float*, int64_t, int64_t);
+  void (*add)(float*, const float*, int64_t);
+};
+
+#define MYELIN_NORM_SET(suffix, ATTR)                                                                                 \
+  ATTR void ln_forward_##suffix(const float* x, int64_t n, const float* g, const float* b, double eps, float* o,      \
+                                float* m, float* s, int64_t r0, int64_t r1) {                                        \
+    ln_forward_rows(x, n, g, b, eps, o, m, s, r0, r1);                                                                \
+  }                                                                                                                   \
+  ATTR void ln_backward_##suffix(const float* x, const float* dy, int64_t n, const float* m, const float* s,         \
+                                 const float* g, float* dx, float* dg, float* db, int64_t r0, int64_t r1) {          \
+    ln_backward_rows(x, dy, n, m, s, g, dx, dg, db, r0, r1);                                                          \
+  }                                                                                                                   \
+  ATTR void add_into_##suffix(float* acc, const float* part, int64_t n) { add_into(acc, part, n); }                  \
+  const NormSet kNorm_##suffix = {#suffix, ln_forward_##suffix, ln_backward_##suffix, add_into_##suffix};
+
+#define MYELIN_NO_ATTR
+MYELIN_NORM_SET(portable, MYELIN_NO_ATTR)
+#if MYELIN_VEC_X86
+MYELIN_NORM_SET(avx2, MYELIN_VEC_T256)
+MYELIN_NORM_SET(avx512, MYELIN_VEC_T512)
+#endif
+#undef MYELIN_NO_ATTR
+#undef MYELIN_NORM_SET
+
+const NormSet& norm_set() {
+  static const NormSet* chosen = [] {
+#if MYELIN_VEC_X86
+    switch (vec::best_isa()) {
+      case vec::Isa::avx512: return &kNorm_avx512;
+      case vec::Isa::avx2: return &kNorm_avx2;
+      default: break;
+    }
+#endif
+    return &kNorm_portable;
+  }();
+  return *chosen;
+}
+
+}  // namespace
+}  // namespace kernels
+}  // namespace myelin
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC pop_options
+#endif
+
+namespace myelin {
+namespace kernels {
+
+void layer_norm_f32(const float* x, int64_t rows, int64_t n, const float* gamma, const float* beta, double eps,
+                    float* out, float* mean, float* invStd) {
+  const NormSet& k = norm_set();
+  // a row costs about 4n cheap operations (two reductions, one elementwise pass)
+  parallel_range(rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, 4 * n)), [&](int64_t lo, int64_t hi) {
+    k.forward(x, n, gamma, beta, eps, out, mean, invStd, lo, hi);
   });
 }
 
 void layer_norm_backward_f32(const float* x, const float* dy, int64_t rows, int64_t n, const float* mean,
                              const float* invStd, const float* gamma, float* dx, float* dgamma, float* dbeta) {
-  // dgamma / dbeta: columns split over the pool, rows added in order into float accumulators
-  // (as the js kernel accumulates into the float32 output)
-  if (dgamma || dbeta) {
-    parallel_range(n, std::max<int64_t>(16, kGrain / std::max<int64_t>(1, rows)), [&](int64_t j0, int64_t j1) {
-      if (dgamma) std::fill(dgamma + j0, dgamma + j1, 0.0f);
-      if (dbeta) std::fill(dbeta + j0, dbeta + j1, 0.0f);
-      for (int64_t r = 0; r < rows; r++) {
-        const double m = mean[r], is = invStd[r];
-        const float* p = x + r * n;
-        const float* d = dy + r * n;
-        for (int64_t j = j0; j < j1; j++) {
-          const double xhat = (static_cast<double>(p[j]) - m) * is, g = d[j];
-          if (dgamma) dgamma[j] = static_cast<float>(static_cast<double>(dgamma[j]) + g * xhat);
-          if (dbeta) dbeta[j] = static_cast<float>(static_cast<double>(dbeta[j]) + g);
-        }
-      }
+  const NormSet& k = norm_set();
+  const int64_t rowGrain = std::max<int64_t>(1, kGrain / std::max<int64_t>(1, 6 * n));
+  if (!dgamma && !dbeta) {
+    if (!dx) return;
+    parallel_range(rows, rowGrain, [&](int64_t lo, int64_t hi) {
+      k.backward(x, dy, n, mean, invStd, gamma, dx, nullptr, nullptr, lo, hi);
     });
+    return;
   }
-  if (!dx) return;
-  // with g = dy * gamma: dx = invStd * (g - mean(g) - xhat * mean(g * xhat))
-  parallel_range(rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, 3 * n)), [&](int64_t lo, int64_t hi) {
-    for (int64_t r = lo; r < hi; r++) {
-      const double m = mean[r], is = invStd[r];
-      const float* p = x + r * n;
-      const float* d = dy + r * n;
-      double sg = 0, sgx = 0;
-      for (int64_t j = 0; j < n; j++) {
-        const double xhat = (static_cast<double>(p[j]) - m) * is;
-        const double g = gamma ? static_cast<double>(d[j]) * static_cast<double>(gamma[j]) : static_cast<double>(d[j]);
-        sg += g;
-        sgx += g * xhat;
-      }
-      const double a = sg / static_cast<double>(n), b = sgx / static_cast<double>(n);
-      float* o = dx + r * n;
-      for (int64_t j = 0; j < n; j++) {
-        const double xhat = (static_cast<double>(p[j]) - m) * is;
-        const double g = gamma ? static_cast<double>(d[j]) * static_cast<double>(gamma[j]) : static_cast<double>(d[j]);
-        o[j] = static_cast<float>(is * (g - a - xhat * b));
-      }
+  // dgamma / dbeta: partial sums over fixed blocks of rows (the same for any thread count, so
+  // results do not depend on it), computed alongside dx, then added block by block in order
+  constexpr int64_t kBlockRows = 32;
+  const int64_t blocks = (rows + kBlockRows - 1) / kBlockRows;
+  std::vector<float> part(static_cast<size_t>(blocks * 2 * n), 0.0f);
+  parallel_range(blocks, std::max<int64_t>(1, rowGrain / kBlockRows), [&](int64_t lo, int64_t hi) {
+    for (int64_t bk = lo; bk < hi; bk++) {
+      float* pg = part.data() + bk * 2 * n;
+      k.backward(x, dy, n, mean, invStd, gamma, dx, pg, pg + n, bk * kBlockRows, std::min(rows, (bk + 1) * kBlockRows));
     }
   });
+  if (dgamma) std::fill(dgamma, dgamma + n, 0.0f);
+  if (dbeta) std::fill(dbeta, dbeta + n, 0.0f);
+  for (int64_t bk = 0; bk < blocks; bk++) {
+    const float* pg = part.data() + bk * 2 * n;
+    if (dgamma) k.add(dgamma, pg, n);
+    if (dbeta) k.add(dbeta, pg + n, n);
+  }
 }
 
 }  // namespace kernels

@@ -20,7 +20,7 @@ export function register(program: Command): void {
     .option('--label <column>', 'mlp: label column of --csv (name or index; default: last)')
     .option('--limit <n>', 'use only the first N training and test samples', positiveInt('--limit'))
     .option('--latent <n>', 'vae/dvae: latent dimensions (vae --latent 2 also draws the latent manifold)', positiveInt('--latent'))
-    .option('--data <path>', 'lstm, gpt, bert-mini: text data directory (default ../shared/data)')
+    .option('--data <path>', 'lstm, gpt, bert-mini: text data directory (default $MYELIN_DATA_DIR, else ../shared/data)')
     .option('--cell <type>', 'lstm: recurrent cell, lstm (default) or gru')
     .option('--max-iters <n>', 'gpt, bert-mini: training iterations', positiveInt('--max-iters'))
     .option('--eval-every <n>', 'gpt, bert-mini: evaluate every N iterations', positiveInt('--eval-every'))
