@@ -79,6 +79,11 @@ MYELIN_INLINE void softmax_backward_rows(const float* p, const float* dp, int64_
 using ForwardFn = void (*)(const float*, int64_t, int64_t, float, bool, float*, int64_t, int64_t);
 using BackwardFn = void (*)(const float*, const float*, int64_t, int64_t, float, bool, float*, int64_t, int64_t);
 
+struct AttentionSet {
+  ForwardFn forward;
+  BackwardFn backward;
+};
+
 #define MYELIN_ATTENTION_SET(suffix, ATTR)                                                                          \
   ATTR void forward_##suffix(const float* s, int64_t L, int64_t S, float scale, bool causal, float* o, int64_t r0,  \
                              int64_t r1) {                                                                          \
@@ -87,31 +92,13 @@ using BackwardFn = void (*)(const float*, const float*, int64_t, int64_t, float,
   ATTR void backward_##suffix(const float* p, const float* dp, int64_t L, int64_t S, float scale, bool causal,       \
                               float* ds, int64_t r0, int64_t r1) {                                                  \
     softmax_backward_rows(p, dp, L, S, scale, causal, ds, r0, r1);                                                  \
-  }
+  }                                                                                                                 \
+  const AttentionSet kAttention_##suffix = {forward_##suffix, backward_##suffix};
 
-#define MYELIN_NO_ATTR
-MYELIN_ATTENTION_SET(portable, MYELIN_NO_ATTR)
-#if MYELIN_VEC_X86
-MYELIN_ATTENTION_SET(avx2, MYELIN_VEC_T256)
-MYELIN_ATTENTION_SET(avx512, MYELIN_VEC_T512)
-#endif
-
-struct AttentionSet {
-  ForwardFn forward;
-  BackwardFn backward;
-};
+MYELIN_FOR_EACH_ISA(MYELIN_ATTENTION_SET)
 
 const AttentionSet& chosen() {
-  static const AttentionSet set = [] {
-#if MYELIN_VEC_X86
-    switch (vec::best_isa()) {
-      case vec::Isa::avx512: return AttentionSet{forward_avx512, backward_avx512};
-      case vec::Isa::avx2: return AttentionSet{forward_avx2, backward_avx2};
-      default: break;
-    }
-#endif
-    return AttentionSet{forward_portable, backward_portable};
-  }();
+  static const AttentionSet& set = MYELIN_BEST_ISA(kAttention);
   return set;
 }
 

@@ -147,27 +147,12 @@ struct GeluSet {
   const GeluSet kGelu_##suffix = {#suffix,          gelu_##suffix,      gelu_inplace_##suffix, erf_##suffix,         \
                                   erf_inplace_##suffix, gelu_grad_##suffix, gelu_grad_alias_##suffix};
 
-#define MYELIN_NO_ATTR
-MYELIN_GELU_SET(portable, MYELIN_NO_ATTR)
-#if MYELIN_VEC_X86
-MYELIN_GELU_SET(avx2, MYELIN_VEC_T256)
-MYELIN_GELU_SET(avx512, MYELIN_VEC_T512)
-#endif
-#undef MYELIN_NO_ATTR
+MYELIN_FOR_EACH_ISA(MYELIN_GELU_SET)
 #undef MYELIN_GELU_SET
 
 const GeluSet& gelu_set() {
-  static const GeluSet* chosen = [] {
-#if MYELIN_VEC_X86
-    switch (vec::best_isa()) {
-      case vec::Isa::avx512: return &kGelu_avx512;
-      case vec::Isa::avx2: return &kGelu_avx2;
-      default: break;
-    }
-#endif
-    return &kGelu_portable;
-  }();
-  return *chosen;
+  static const GeluSet& chosen = MYELIN_BEST_ISA(kGelu);
+  return chosen;
 }
 
 /** The scalar forms (broadcasting geluGrad), out of line: the same numbers as the loops. */

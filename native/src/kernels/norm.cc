@@ -264,27 +264,12 @@ struct NormSet {
   ATTR void add_into_##suffix(float* acc, const float* part, int64_t n) { add_into(acc, part, n); }                  \
   const NormSet kNorm_##suffix = {#suffix, ln_forward_##suffix, ln_backward_##suffix, add_into_##suffix};
 
-#define MYELIN_NO_ATTR
-MYELIN_NORM_SET(portable, MYELIN_NO_ATTR)
-#if MYELIN_VEC_X86
-MYELIN_NORM_SET(avx2, MYELIN_VEC_T256)
-MYELIN_NORM_SET(avx512, MYELIN_VEC_T512)
-#endif
-#undef MYELIN_NO_ATTR
+MYELIN_FOR_EACH_ISA(MYELIN_NORM_SET)
 #undef MYELIN_NORM_SET
 
 const NormSet& norm_set() {
-  static const NormSet* chosen = [] {
-#if MYELIN_VEC_X86
-    switch (vec::best_isa()) {
-      case vec::Isa::avx512: return &kNorm_avx512;
-      case vec::Isa::avx2: return &kNorm_avx2;
-      default: break;
-    }
-#endif
-    return &kNorm_portable;
-  }();
-  return *chosen;
+  static const NormSet& chosen = MYELIN_BEST_ISA(kNorm);
+  return chosen;
 }
 
 }  // namespace

@@ -164,25 +164,11 @@ struct CellSet {
   }                                                                                                                  \
   const CellSet kCells_##suffix = {#suffix, lstm_##suffix, lstm_backward_##suffix, gru_##suffix, gru_backward_##suffix};
 
-#define MYELIN_NO_ATTR
-MYELIN_CELL_SET(portable, MYELIN_NO_ATTR)
-#if MYELIN_VEC_X86
-MYELIN_CELL_SET(avx2, MYELIN_VEC_T256)
-MYELIN_CELL_SET(avx512, MYELIN_VEC_T512)
-#endif
+MYELIN_FOR_EACH_ISA(MYELIN_CELL_SET)
 
 const CellSet& cells() {
-  static const CellSet* chosen = [] {
-#if MYELIN_VEC_X86
-    switch (vec::best_isa()) {
-      case vec::Isa::avx512: return &kCells_avx512;
-      case vec::Isa::avx2: return &kCells_avx2;
-      default: break;
-    }
-#endif
-    return &kCells_portable;
-  }();
-  return *chosen;
+  static const CellSet& chosen = MYELIN_BEST_ISA(kCells);
+  return chosen;
 }
 
 /** Rows per pool chunk: a cell row costs about `width` elements of exp-heavy work. */

@@ -57,6 +57,33 @@ inline Isa best_isa() {
   return Isa::portable;
 }
 
+/** The copy of a kernel set for `isa` among its compiled copies. */
+template <class Set>
+const Set& pick(Isa isa, const Set& portable, const Set& avx2, const Set& avx512) {
+  return isa == Isa::avx512 ? avx512 : isa == Isa::avx2 ? avx2 : portable;
+}
+
+}  // namespace vec
+}  // namespace kernels
+}  // namespace myelin
+
+// A kernel file defines MAKE(suffix, attributes), which compiles its loops with the given
+// target attributes and defines `k<Name>_<suffix>`; MYELIN_FOR_EACH_ISA(MAKE) instantiates it for
+// every copy this build has, and MYELIN_BEST_ISA(kName) is the copy for this CPU (chosen on the
+// first call, then cached by the caller's static).
+#define MYELIN_NO_ATTR
+#if MYELIN_VEC_X86
+#define MYELIN_FOR_EACH_ISA(MAKE) MAKE(portable, MYELIN_NO_ATTR) MAKE(avx2, MYELIN_VEC_T256) MAKE(avx512, MYELIN_VEC_T512)
+#define MYELIN_BEST_ISA(k) ::myelin::kernels::vec::pick(::myelin::kernels::vec::best_isa(), k##_portable, k##_avx2, k##_avx512)
+#else
+#define MYELIN_FOR_EACH_ISA(MAKE) MAKE(portable, MYELIN_NO_ATTR)
+#define MYELIN_BEST_ISA(k) (k##_portable)
+#endif
+
+namespace myelin {
+namespace kernels {
+namespace vec {
+
 /** e^x for float32 without branches (vectorisable); NaN stays NaN, saturates past |x| ~ 87. */
 MYELIN_INLINE float exp_approx(float x) {
   float t = x * 1.4426950408889634f;  // log2(e)
