@@ -14,7 +14,7 @@ export function register(program: Command): void {
     .option('--batch-size <n>', 'sequences per step (default 64)', positiveInt('--batch-size'))
     .option('--lr <x>', 'peak learning rate (default 1e-3)', positiveNumber('--lr'))
     .option('--seed <n>', 'random seed', integer('--seed'), 0)
-    .option('--data <path>', 'text data directory (default ../shared/data)')
+    .option('--data <path>', 'text data directory (default $MYELIN_DATA_DIR, else ../shared/data)')
     .option('--limit <n>', 'use only about N texts (smoke runs)', positiveInt('--limit'))
     .option('--out <dir>', 'run directory (default runs/bert-mini-pretrain-<timestamp>)')
     .option('--json', 'print the final summary as one JSON object on stdout')
