@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { jsBackendInstance } from '../../src/backend/index.js';
 import { loadAddon, loadNativeBackend } from '../../src/backend/native/index.js';
 import type { Backend, BinaryOp, Conv2dParams, Pool2dParams, Storage, UnaryOp } from '../../src/backend/backend.js';
+import { mulberry32 as prng } from '../helpers/prng.js';
 
 const js = jsBackendInstance();
 const loaded = loadNativeBackend(js);
@@ -18,18 +19,6 @@ const skip = nb ? false : `native addon unavailable (${loaded.reason}); build it
 if (skip) console.log(`# skipping native kernel tests: ${skip}`);
 
 // --- helpers --------------------------------------------------------------------------------
-
-/** mulberry32: a tiny seeded PRNG for test data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const rnd = prng(20240611);
 const numel = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);

@@ -316,6 +316,19 @@ void bias_gradient(const float* dy, float* db, const ConvShape& s, const Geo& g)
 
 inline bool in_one_image(const Geo& g, const Block& bl) { return bl.j0 / g.hw == (bl.j1 - 1) / g.hw; }
 
+// The [coutG x cols] block of dY for group gi over the block's columns: read in place when the
+// block lies in one image (rows hw apart), else gathered into this thread's scratch matrix.
+const float* dy_block(const Geo& g, const float* dy, int64_t gi, const Block& bl, bool single, int64_t& lda) {
+  if (single) {
+    lda = g.hw;
+    return dy + (bl.j0 / g.hw) * g.imageOut + gi * g.coutG * g.hw + bl.j0 % g.hw;
+  }
+  float* tmp = scratch(tlsTmp, g.coutG * (bl.j1 - bl.j0));
+  gather_rows_to_matrix(g, dy, gi, bl.j0, bl.j1, tmp);
+  lda = bl.j1 - bl.j0;
+  return tmp;
+}
+
 /**
  * Runs task(i) for i in [0, count): in parallel when count >= threads, else in order. In
  * parallel the tasks are handed out one at a time rather than in a fixed share per thread,
@@ -403,17 +416,8 @@ void conv2d_backward_data_f32(const float* dy, const float* w, float* dx, const 
       const int64_t b = bl.j0 / g.hw, q0 = bl.j0 % g.hw;
       for (int64_t gi = 0; gi < s.groups; gi++) {
         const float* wg = w + gi * g.coutG * g.K;
-        const float* A;
         int64_t lda;
-        if (single) {
-          A = dy + b * g.imageOut + gi * g.coutG * g.hw + q0;
-          lda = g.hw;
-        } else {
-          float* tmp = scratch(tlsTmp, g.coutG * cols);
-          gather_rows_to_matrix(g, dy, gi, bl.j0, bl.j1, tmp);
-          A = tmp;
-          lda = cols;
-        }
+        const float* A = dy_block(g, dy, gi, bl, single, lda);
         if (single && g.pointwise) {
           // dx columns = W[g]^T * dY directly: 1x1 windows never overlap
           float* C = dx + b * g.imageIn + gi * g.cinG * g.planeIn + q0;
@@ -460,17 +464,8 @@ void conv2d_backward_weight_f32(const float* x, const float* dy, float* dw, floa
       const int64_t b = bl.j0 / g.hw, q0 = bl.j0 % g.hw;
       const float beta = bi == first ? 0.0f : 1.0f;
       for (int64_t gi = 0; gi < s.groups; gi++) {
-        const float* A;
         int64_t lda;
-        if (single) {
-          A = dy + b * g.imageOut + gi * g.coutG * g.hw + q0;
-          lda = g.hw;
-        } else {
-          float* tmp = scratch(tlsTmp, g.coutG * cols);
-          gather_rows_to_matrix(g, dy, gi, bl.j0, bl.j1, tmp);
-          A = tmp;
-          lda = cols;
-        }
+        const float* A = dy_block(g, dy, gi, bl, single, lda);
         // the bias gradient reads the rows of dY while the GEMM below has them in cache
         if (bacc)
           for (int64_t c = 0; c < g.coutG; c++) bacc[gi * g.coutG + c] += row_sum(A + c * lda, cols);
