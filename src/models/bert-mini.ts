@@ -49,7 +49,7 @@ import { getBackendName } from '../backend/index.js';
 import { WordTokenizer, loadTokenizer, saveTokenizer, splitLines } from '../text/tokenizers.js';
 import { padSequences } from '../text/padding.js';
 import { baseSummary, round, startRun, saveModel, type Summary, type ZooModel } from './common.js';
-import { logger, runConfigOf, type SequenceEvalOptions, type SequenceTrainOptions } from './sequence-common.js';
+import { classifierResults, logger, runConfigOf, type SequenceEvalOptions, type SequenceTrainOptions } from './sequence-common.js';
 import { loadMrPolarity, loadShakespeare } from './text-data.js';
 
 export interface BertConfig {
@@ -72,6 +72,11 @@ export const SPECIALS = ['[CLS]', '[SEP]', '[MASK]'];
  */
 export const MR_REPEAT = 3;
 const PAD = 0;
+
+/** BERT's learning-rate factor: linear warm-up over `warm` steps, then linear decay to 0 at `total`. */
+function warmupThenLinearDecay(step: number, warm: number, total: number): number {
+  return step < warm ? (step + 1) / warm : Math.max(0, (total - step) / (total - warm));
+}
 
 /** Embeddings + encoder: ids [B, T] (0 = padding) -> hidden states [B, T', d], T' = longest sequence in the batch. */
 export class BertEncoder extends Module {
@@ -280,7 +285,7 @@ export async function pretrainBertMini(options: PretrainOptions = {}): Promise<S
   const maskId = tokenizer.vocab.id('[MASK]');
   const rows = ids.length / T;
   const warm = Math.max(1, Math.round(0.06 * maxIters));
-  const lrAt = (it: number) => lr * (it < warm ? (it + 1) / warm : Math.max(0, (maxIters - it) / (maxIters - warm)));
+  const lrAt = (it: number) => lr * warmupThenLinearDecay(it, warm, maxIters);
   const batchOf = (src: Int32Array, picks: ArrayLike<number>) => {
     const out = new Int32Array(picks.length * T);
     for (let i = 0; i < picks.length; i++) out.set(src.subarray(picks[i] * T, picks[i] * T + T), i * T);
@@ -389,28 +394,24 @@ async function train(options: SequenceTrainOptions): Promise<Summary> {
   const schedule: Callback = {
     onBatchEnd: (trainer) => {
       const s = trainer.globalStep;
-      const f = s < warm ? (s + 1) / warm : Math.max(0, (total - s) / (total - warm));
-      for (const g of opt.paramGroups) g.lr = lr * f;
+      for (const g of opt.paramGroups) g.lr = lr * warmupThenLinearDecay(s, warm, total);
     },
   };
-  for (const g of opt.paramGroups) g.lr = lr / warm;
+  for (const g of opt.paramGroups) g.lr = lr * warmupThenLinearDecay(0, warm, total);
   const trainer = new Trainer(model, { optimizer: opt, loss: (o, y) => crossEntropy(o, y), metrics: ['accuracy'], gradClipNorm: 1.0 });
   const history = await trainer.fit(trainSet, { epochs, batchSize, seed, validation: valSet, callbacks: [schedule, ...callbacks], progress: options.progress, evalBatchSize: 256 });
   const perEpoch = history.epochs.map((e) => ({ epoch: e.epoch, train_loss: round(e.loss), val_loss: round(e.val_loss), val_accuracy: round(e.val_accuracy) }));
   perEpoch.forEach((e) => log(`bert-mini: epoch ${e.epoch}: train loss ${e.train_loss}, val accuracy ${e.val_accuracy}`));
-  const best = perEpoch.reduce((b, e) => (e.val_accuracy > b.val_accuracy ? e : b), perEpoch[0]);
-  const last = perEpoch[perEpoch.length - 1];
+  const results = classifierResults(perEpoch, history);
   saveTokenizer(tokenizer, run.file('tokenizer.json'));
   saveModel(run, model, {
     model: 'bert-mini', dataset: 'mr-polarity', architecture: config, tokenizer: 'tokenizer.json', init,
     labels: ['negative', 'positive'], training: { epochs, batchSize, lr, seed, optimizer: 'AdamW' },
-    metrics: { best_val_accuracy: best.val_accuracy, best_epoch: best.epoch, val_accuracy: last.val_accuracy },
+    metrics: results.metrics,
   });
   return {
     ...baseSummary('bert-mini', 'mr-polarity'), init, epochs, batch_size: batchSize,
-    train_seconds: round(history.trainSeconds, 1), samples_per_second: round(history.samplesPerSecond, 1),
-    val_accuracy: last.val_accuracy, val_loss: last.val_loss, best_val_accuracy: best.val_accuracy, best_epoch: best.epoch,
-    history: perEpoch, run_dir: run.path,
+    ...results.summary, run_dir: run.path,
   };
 }
 

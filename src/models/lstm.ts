@@ -22,7 +22,7 @@ import { loadWeights } from '../io/weights.js';
 import { saveTokenizer } from '../text/tokenizers.js';
 import { manualSeed } from '../tensor/random.js';
 import { baseSummary, round, saveModel, startRun, type Summary, type ZooModel } from './common.js';
-import { logger, runConfigOf, type SequenceEvalOptions, type SequenceTrainOptions } from './sequence-common.js';
+import { classifierResults, logger, runConfigOf, type SequenceEvalOptions, type SequenceTrainOptions } from './sequence-common.js';
 import { loadMrPolarity, MR_MAXLEN, MR_VOCAB } from './text-data.js';
 
 export type CellType = 'lstm' | 'gru';
@@ -96,20 +96,17 @@ async function train(options: SequenceTrainOptions): Promise<Summary> {
     samples_per_second: round(e.samples_per_second, 1),
   }));
   perEpoch.forEach((e) => log(`lstm: epoch ${e.epoch}: train loss ${e.train_loss}, val accuracy ${e.val_accuracy}`));
-  const best = perEpoch.reduce((b, e) => (e.val_accuracy > b.val_accuracy ? e : b), perEpoch[0]);
-  const last = perEpoch[perEpoch.length - 1];
+  const results = classifierResults(perEpoch, history);
   saveTokenizer(data.tokenizer, run.file('tokenizer.json'));
   saveModel(run, model, {
     model: 'lstm', dataset: 'mr-polarity', cell, architecture: { vocabSize: data.tokenizer.size, embedDim: 128, hidden: 128, dropout: 0.5 },
     input: { shape: [MR_MAXLEN], dtype: 'int32', tokenizer: 'tokenizer.json', padding: 'pre', truncating: 'pre' },
     labels: ['negative', 'positive'], training: { epochs, batchSize, lr, seed, optimizer: 'Adam' },
-    metrics: { best_val_accuracy: best.val_accuracy, best_epoch: best.epoch, val_accuracy: last.val_accuracy },
+    metrics: results.metrics,
   });
   return {
     ...baseSummary('lstm', 'mr-polarity'), cell, epochs, batch_size: batchSize,
-    train_seconds: round(history.trainSeconds, 2), samples_per_second: round(history.samplesPerSecond, 1),
-    val_accuracy: last.val_accuracy, val_loss: last.val_loss, best_val_accuracy: best.val_accuracy, best_epoch: best.epoch,
-    history: perEpoch, run_dir: run.path,
+    ...results.summary, run_dir: run.path,
   };
 }
 

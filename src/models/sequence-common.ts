@@ -2,7 +2,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { TrainOptions, EvalOptions } from './common.js';
+import { round, type TrainOptions, type EvalOptions } from './common.js';
 
 /** `myelin train` options of the sequence models, on top of every model's. */
 export interface SequenceTrainOptions extends TrainOptions {
@@ -44,4 +44,24 @@ export function sequenceTrainFlags(opts: Record<string, unknown>): Partial<Seque
   if (opts.evalEvery !== undefined) out.evalEvery = Number(opts.evalEvery);
   if (opts.init !== undefined) out.init = String(opts.init);
   return out;
+}
+
+/** An epoch of a text classifier's history, as the train summaries report it. */
+export interface ClassifierEpoch { epoch: number; val_loss: number; val_accuracy: number }
+
+/**
+ * The best epoch (highest validation accuracy) and the last, as `metrics` for the saved model's
+ * config and as the summary fields every text classifier reports.
+ */
+export function classifierResults<E extends ClassifierEpoch>(perEpoch: E[], history: { trainSeconds: number; samplesPerSecond: number }) {
+  const best = perEpoch.reduce((b, e) => (e.val_accuracy > b.val_accuracy ? e : b), perEpoch[0]);
+  const last = perEpoch[perEpoch.length - 1];
+  return {
+    metrics: { best_val_accuracy: best.val_accuracy, best_epoch: best.epoch, val_accuracy: last.val_accuracy },
+    summary: {
+      train_seconds: round(history.trainSeconds, 2), samples_per_second: round(history.samplesPerSecond, 1),
+      val_accuracy: last.val_accuracy, val_loss: last.val_loss, best_val_accuracy: best.val_accuracy, best_epoch: best.epoch,
+      history: perEpoch,
+    },
+  };
 }
