@@ -1,11 +1,14 @@
 // Reverse-mode differentiation over the recorded graph: order the nodes that lead to the
 // root topologically, walk them in reverse, call each backward, and sum gradients that reach
 // the same tensor. Leaves that require grad accumulate into `.grad` (so gradients from
-// several backward calls add up, as in PyTorch, until the optimizer's zeroGrad).
+// several backward calls add up, as in PyTorch, until the optimizer's zeroGrad). Storages that
+// the pass allocated and consumed go back to the backend for reuse (grad-buffers.ts).
 
 import type { Tensor } from '../tensor/tensor.js';
 import { shapeToString, sameShape } from '../tensor/shape.js';
 import { enableGrad, noGrad } from './grad-mode.js';
+import { GradientBuffers } from './grad-buffers.js';
+import { backend } from '../backend/index.js';
 
 export interface BackwardOptions {
   /** Keep the graph so backward can run through it again. */
@@ -54,46 +57,65 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
     throw new Error(`backward: gradient shape ${shapeToString(seed.shape)} does not match output shape ${shapeToString(root.shape)}`);
   }
 
+  const createGraph = options.createGraph === true;
   const run = () => {
-    const grads = new Map<Tensor, Tensor>([[root, seed!]]);
-    for (const t of reverseTopologicalOrder(root)) {
-      const g = grads.get(t);
-      if (!g) continue;
-      grads.delete(t); // free memory as soon as it has been propagated
-      const fn = t.gradFn;
-      if (!fn) { accumulateLeaf(t, g, options.createGraph === true); continue; }
-      if (t.retainsGrad) accumulateLeaf(t, g, options.createGraph === true);
-      if (!fn.backward) {
-        throw new Error(`backward: trying to go through the graph of '${fn.name}' a second time; ` +
-          'pass { retainGraph: true } to the first backward() to keep it');
-      }
-      const inputGrads = fn.backward(g);
-      // like PyTorch, createGraph implies retainGraph: the new graph reuses the forward's
-      if (!(options.retainGraph ?? options.createGraph)) fn.backward = null;
-      fn.inputs.forEach((input, i) => {
-        let gi = inputGrads[i];
-        if (!input || !input.requiresGrad || !gi) return;
-        // a float32 input mixed with float64 gets a float32 gradient, as in PyTorch
-        if (gi.dtype !== input.dtype) gi = gi.to(input.dtype);
-        if (!sameShape(gi.shape, input.shape)) {
-          throw new Error(`backward: '${fn.name}' produced a gradient of shape ${shapeToString(gi.shape)} ` +
-            `for an input of shape ${shapeToString(input.shape)} (internal error)`);
+    // with createGraph the gradients are part of a new graph and may outlive the pass
+    const buffers = createGraph ? null : GradientBuffers.start(backend());
+    try {
+      const grads = new Map<Tensor, Tensor>([[root, seed!]]);
+      buffers?.hold(seed!);
+      for (const t of reverseTopologicalOrder(root)) {
+        const g = grads.get(t);
+        if (!g) continue;
+        grads.delete(t); // free memory as soon as it has been propagated
+        buffers?.drop(g);
+        const fn = t.gradFn;
+        if (!fn) {
+          accumulateLeaf(t, g, createGraph, buffers);
+          buffers?.settle([g]);
+          continue;
         }
-        const prev = grads.get(input);
-        grads.set(input, prev ? prev.add(gi) : gi);
-      });
+        if (t.retainsGrad) accumulateLeaf(t, g, createGraph, buffers);
+        if (!fn.backward) {
+          throw new Error(`backward: trying to go through the graph of '${fn.name}' a second time; ` +
+            'pass { retainGraph: true } to the first backward() to keep it');
+        }
+        const inputGrads = fn.backward(g);
+        // like PyTorch, createGraph implies retainGraph: the new graph reuses the forward's
+        if (!(options.retainGraph ?? createGraph)) fn.backward = null;
+        const consumed = [g];
+        fn.inputs.forEach((input, i) => {
+          let gi = inputGrads[i];
+          if (!input || !input.requiresGrad || !gi) return;
+          // a float32 input mixed with float64 gets a float32 gradient, as in PyTorch
+          if (gi.dtype !== input.dtype) gi = gi.to(input.dtype);
+          if (!sameShape(gi.shape, input.shape)) {
+            throw new Error(`backward: '${fn.name}' produced a gradient of shape ${shapeToString(gi.shape)} ` +
+              `for an input of shape ${shapeToString(input.shape)} (internal error)`);
+          }
+          const prev = grads.get(input);
+          if (prev) { buffers?.drop(prev); consumed.push(prev); }
+          const sum = prev ? prev.add(gi) : gi;
+          grads.set(input, sum);
+          buffers?.hold(sum);
+        });
+        buffers?.settle(consumed);
+      }
+    } finally {
+      buffers?.finish();
     }
   };
-  if (options.createGraph) enableGrad(run); else noGrad(run);
+  if (createGraph) enableGrad(run); else noGrad(run);
 }
 
-function accumulateLeaf(t: Tensor, g: Tensor, createGraph: boolean): void {
+function accumulateLeaf(t: Tensor, g: Tensor, createGraph: boolean, buffers: GradientBuffers | null): void {
   if (!t.grad) {
-    // A copy, not g itself: backward functions hand the same tensor to several inputs (add
-    // returns [g, g]) and the seed may be the caller's, so sharing would let an in-place
-    // change of one .grad (clipping, zeroGrad) alter another.
-    t.grad = createGraph ? g : g.detach().clone();
+    // A copy, not g itself, unless the pass owns g outright: backward functions hand the same
+    // tensor to several inputs (add returns [g, g]) and the seed may be the caller's, so
+    // sharing would let an in-place change of one .grad (clipping, zeroGrad) alter another.
+    t.grad = createGraph ? g : buffers?.owns(g) ? g.detach() : g.detach().clone();
   } else {
     t.grad = createGraph ? t.grad.add(g) : noGrad(() => t.grad!.add(g));
   }
+  buffers?.handOut(t.grad);
 }

@@ -5,6 +5,11 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { isGradEnabled } from './grad-mode.js';
 
+/**
+ * Maps the output's gradient to one gradient per input. It must keep nothing it allocates
+ * beyond the gradients it returns (no caches, no stashing in closures or modules): after it
+ * returns, the engine hands the rest of its allocations back to the backend for reuse.
+ */
 export type BackwardFn = (gradOutput: Tensor) => (Tensor | null)[];
 
 export interface GradFn {

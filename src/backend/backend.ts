@@ -103,6 +103,18 @@ export interface Backend {
    * writes in full: it spares zeroing (and first-touching) fresh memory on every op.
    */
   allocUninit(dtype: DType, size: number): Storage;
+  /**
+   * Starts (a list) or stops (null) recording the storages that alloc and allocUninit hand
+   * out; returns the list recorded into before. With `release`, this lets the autograd engine
+   * give back the gradients that a backward pass consumed (autograd/grad-buffers.ts). Optional:
+   * a backend without storage reuse leaves both out.
+   */
+  recordAllocations?(into: Storage[] | null): Storage[] | null;
+  /**
+   * Takes back storages that no tensor will read again; later allocations of the same dtype
+   * and size may reuse them.
+   */
+  release?(storages: readonly Storage[]): void;
   /** A storage holding a copy of host data. */
   fromHost(data: TypedArray): Storage;
   /** Host copy (or view, for CPU backends) of a storage's contents. */
@@ -242,4 +254,4 @@ export interface Backend {
 }
 
 /** The kernel names, for the op table's backend coverage matrix. */
-export type KernelName = Exclude<keyof Backend, 'name' | 'implements' | 'alloc' | 'allocUninit' | 'fromHost' | 'read'>;
+export type KernelName = Exclude<keyof Backend, 'name' | 'implements' | 'alloc' | 'allocUninit' | 'recordAllocations' | 'release' | 'fromHost' | 'read'>;

@@ -4,6 +4,8 @@
 
 import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
+import { ReLU } from './layers/activation.js';
+import { MaxPool2d } from './layers/pooling.js';
 
 /** Resolves a possibly negative index into [0, length); throws naming the container. */
 function resolveIndex(i: number, length: number, where: string): number {
@@ -92,6 +94,18 @@ abstract class IndexedContainer extends Module {
   }
 }
 
+/**
+ * Whether `relu` then `pool` may run as pool then relu. Max pooling commutes with ReLU (a
+ * monotonic function), so the output is the same to the bit and so are the gradients (where
+ * the window's maximum is <= 0 both orders pass no gradient). Pooling first lets the ReLU read
+ * and write a quarter of the elements (for 2x2 windows) and keeps no full-size output alive
+ * for backward: in the seed CNN that is the largest activation of the step. Only the exact
+ * built-in classes qualify; a subclass may do something else.
+ */
+function poolsFirst(relu: Module, pool: Module | undefined): boolean {
+  return relu.constructor === ReLU && pool !== undefined && pool.constructor === MaxPool2d;
+}
+
 /** A chain of modules: forward(x) feeds x through each child in order. */
 export class Sequential extends IndexedContainer {
   constructor(...modules: Module[]) {
@@ -99,8 +113,16 @@ export class Sequential extends IndexedContainer {
   }
 
   override forward(x: Tensor): Tensor {
+    const items = this.items;
     let y: Tensor = x;
-    for (const m of this.items) y = m.forward(y);
+    for (let i = 0; i < items.length; i++) {
+      if (poolsFirst(items[i], items[i + 1])) {
+        y = items[i].forward(items[i + 1].forward(y));
+        i++;
+      } else {
+        y = items[i].forward(y);
+      }
+    }
     return y;
   }
 

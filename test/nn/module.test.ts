@@ -347,3 +347,28 @@ test('a module that contains itself gives a clear error instead of a stack overf
   assert.throws(() => root.train(), /train: Sequential contains itself/);
   assert.equal(root.parameters().length, 2, 'deduplicating listings still work');
 });
+
+test('Sequential pools before a ReLU that precedes MaxPool2d: same output and gradients as ReLU first', () => {
+  const model = new Sequential(new nn.Conv2d(2, 3, 3, { padding: 1 }), new ReLU(), new nn.MaxPool2d(2), new nn.Flatten(), new Linear(3 * 3 * 3, 2));
+  // integers make ties inside pooling windows likely, and the negative shift leaves whole
+  // windows <= 0, where neither order may pass a gradient
+  const x = randn([2, 2, 6, 6]).mul(2).round().sub(1).requiresGrad_();
+  const params = model.parameters();
+  const run = (forward: () => Tensor) => {
+    for (const p of params) p.grad = null;
+    x.grad = null;
+    const y = forward();
+    y.mul(randnFixed).sum().backward();
+    return { y: values(y), grads: [x, ...params].map((t) => values(t.grad!)) };
+  };
+  const randnFixed = randn([2, 2]);
+  const fused = run(() => model.forward(x));
+  const items = [...model];
+  const reluFirst = run(() => items.reduce((h, m) => m.forward(h), x));
+  assert.deepEqual(fused.y, reluFirst.y);
+  assert.deepEqual(fused.grads, reluFirst.grads);
+  // the rewrite did happen: the op under Flatten is the ReLU, not the pooling
+  const opNames = (t: Tensor): string[] => (t.gradFn ? [t.gradFn.name, ...opNames(t.gradFn.inputs[0]!)] : []);
+  const names = opNames(model.forward(x)), reluAt = names.findIndex((n) => /relu/i.test(n)), poolAt = names.findIndex((n) => /pool/i.test(n));
+  assert.ok(reluAt >= 0 && reluAt < poolAt, `ops from the output back: ${names.join(' <- ')}`);
+});

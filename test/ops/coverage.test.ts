@@ -118,7 +118,7 @@ const ZOO: { name: string; run: (g: Generator) => void }[] = [
 ];
 
 /** Not kernels: storage management and the native backend's extras. */
-const NOT_KERNELS = new Set(['name', 'implements', 'alloc', 'allocUninit', 'fromHost', 'read', 'info', 'setNumThreads']);
+const NOT_KERNELS = new Set(['name', 'implements', 'alloc', 'allocUninit', 'recordAllocations', 'release', 'fromHost', 'read', 'info', 'setNumThreads']);
 const VARIANT_KERNELS = new Set(['unary', 'binary', 'reduce', 'argReduce']);
 
 /**

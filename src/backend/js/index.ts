@@ -15,14 +15,14 @@ import {
 import { adamUpdate, rmspropUpdate, sgdUpdate } from './optim.js';
 import { gruCell, gruCellBackward, lstmCell, lstmCellBackward } from './rnn.js';
 import { attentionSoftmax, attentionSoftmaxBackward } from './attention.js';
+import { pooledStorage } from '../storage-pool.js';
 
 export function createJsBackend(): Backend {
   return {
     name: 'js',
     implements: () => true,
-    alloc: (dtype: DType, size: number) => allocArray(dtype, size),
     // a typed array cannot be created without zeroing in every JavaScript runtime
-    allocUninit: (dtype: DType, size: number) => allocArray(dtype, size),
+    ...pooledStorage((dtype: DType, size: number) => allocArray(dtype, size), (s, value) => { s.fill(value); }),
     fromHost: (data: TypedArray) => data.slice(),
     read: (s: Storage) => s,
     fill: (out, value) => { out.fill(value); },

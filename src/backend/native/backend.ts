@@ -14,6 +14,7 @@ import type {
 import type { NativeAddon } from './addon.js';
 import { Buffer } from 'node:buffer';
 import { allocArray, type DType } from '../../tensor/dtype.js';
+import { pooledStorage } from '../storage-pool.js';
 
 export interface NativeInfo {
   native_version: string;
@@ -59,14 +60,14 @@ function codes(list: string): Record<string, number> {
 const UNINIT_MIN_BYTES = 16384;
 
 /**
- * An output storage without zero-filling: Buffer.allocUnsafeSlow takes its own (unpooled)
+ * A new storage, zero-filled or not. Without zero-filling, Buffer.allocUnsafeSlow takes its own (unpooled)
  * ArrayBuffer from malloc rather than calloc, so memory freed by earlier steps is reused as it
  * is instead of being zeroed, or faulted in afresh page by page. Float32 and int32 only: those
  * are what the native kernels write in full.
  */
-function allocUninit(dtype: DType, size: number): Storage {
+function freshStorage(dtype: DType, size: number, zeroed: boolean): Storage {
   const bytes = size * 4;
-  if ((dtype !== 'float32' && dtype !== 'int32') || bytes < UNINIT_MIN_BYTES) return allocArray(dtype, size);
+  if (zeroed || (dtype !== 'float32' && dtype !== 'int32') || bytes < UNINIT_MIN_BYTES) return allocArray(dtype, size);
   const buf = Buffer.allocUnsafeSlow(bytes).buffer;
   return dtype === 'float32' ? new Float32Array(buf, 0, size) : new Int32Array(buf, 0, size);
 }
@@ -120,7 +121,7 @@ export function createNativeBackend(addon: NativeAddon, js: Backend): NativeBack
     },
 
     // --- storage -------------------------------------------------------------------------
-    allocUninit,
+    ...pooledStorage(freshStorage, (s, value) => backend.fill(s, value)),
     fill(out, value) { native.fill(out, value); },
     copy(src, dst) {
       if (sameKind(src, dst)) native.copy(src, dst);
