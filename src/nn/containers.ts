@@ -6,6 +6,8 @@ import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 import { ReLU } from './layers/activation.js';
 import { MaxPool2d } from './layers/pooling.js';
+import { Conv2d } from './layers/conv.js';
+import { releaseStorage } from '../tensor/release.js';
 
 /** Resolves a possibly negative index into [0, length); throws naming the container. */
 function resolveIndex(i: number, length: number, where: string): number {
@@ -106,6 +108,16 @@ function poolsFirst(relu: Module, pool: Module | undefined): boolean {
   return relu.constructor === ReLU && pool !== undefined && pool.constructor === MaxPool2d;
 }
 
+/**
+ * Whether the tensor that `producer` returned is dead once `consumer` has run on it: a
+ * convolution's output read by max pooling. Neither op keeps it for backward (the convolution
+ * saves its input and weight, pooling its argmax indices), and inside a Sequential nobody
+ * else sees it, so its storage can go back to the backend for the next step's convolution.
+ */
+function deadAfter(producer: Module | null, consumer: Module): boolean {
+  return producer !== null && producer.constructor === Conv2d && consumer.constructor === MaxPool2d;
+}
+
 /** A chain of modules: forward(x) feeds x through each child in order. */
 export class Sequential extends IndexedContainer {
   constructor(...modules: Module[]) {
@@ -115,12 +127,20 @@ export class Sequential extends IndexedContainer {
   override forward(x: Tensor): Tensor {
     const items = this.items;
     let y: Tensor = x;
+    let producer: Module | null = null; // the child that returned y (null: the caller's input)
+    const step = (m: Module): void => {
+      const out = m.forward(y) as Tensor;
+      if (deadAfter(producer, m) && out.storage !== y.storage) releaseStorage(y);
+      y = out;
+      producer = m;
+    };
     for (let i = 0; i < items.length; i++) {
       if (poolsFirst(items[i], items[i + 1])) {
-        y = items[i].forward(items[i + 1].forward(y));
+        step(items[i + 1]);
+        step(items[i]);
         i++;
       } else {
-        y = items[i].forward(y);
+        step(items[i]);
       }
     }
     return y;
