@@ -70,7 +70,10 @@ export function pooledStorage(
       for (const s of storages) {
         // only whole buffers: a view would hand out memory that its buffer's other views share
         if (s.byteLength < POOL_MIN_BYTES || s.byteOffset !== 0 || s.byteLength !== s.buffer.byteLength) continue;
-        if (pooledBytes + s.byteLength > capacityBytes) continue; // left to the garbage collector
+        if (s.byteLength > capacityBytes) continue; // left to the garbage collector
+        // full: start afresh rather than keep sizes that a changing workload (a model whose
+        // batches vary in length) may never ask for again; the sizes in use return within a step
+        if (pooledBytes + s.byteLength > capacityBytes) { free.clear(); pooledBytes = 0; }
         const k = key(dtypeOfArray(s), s.length);
         const list = free.get(k);
         if (list) list.push(s); else free.set(k, [s]);
