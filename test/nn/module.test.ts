@@ -4,6 +4,7 @@ import * as nn from '../../src/nn/index.js';
 import { Module, Parameter, Sequential, ModuleList, ModuleDict, Linear, ReLU } from '../../src/nn/index.js';
 import { full, ones, randn, tensor, zeros } from '../../src/tensor/creation.js';
 import { Tensor } from '../../src/tensor/tensor.js';
+import { backend } from '../../src/backend/index.js';
 import { loadFixture, smallCnn, values } from './helpers.js';
 
 const keysFixture = loadFixture<{ models: Record<string, unknown> }>('state_dict_keys.json').models;
@@ -371,4 +372,21 @@ test('Sequential pools before a ReLU that precedes MaxPool2d: same output and gr
   const opNames = (t: Tensor): string[] => (t.gradFn ? [t.gradFn.name, ...opNames(t.gradFn.inputs[0]!)] : []);
   const names = opNames(model.forward(x)), reluAt = names.findIndex((n) => /relu/i.test(n)), poolAt = names.findIndex((n) => /pool/i.test(n));
   assert.ok(reluAt >= 0 && reluAt < poolAt, `ops from the output back: ${names.join(' <- ')}`);
+});
+
+test('Sequential gives a Conv2d output back to the backend once MaxPool2d has read it, and nothing else', () => {
+  const model = new Sequential(new nn.Conv2d(1, 8, 3), new nn.MaxPool2d(2), new nn.Conv2d(8, 8, 3), new ReLU());
+  const x = randn([4, 1, 30, 30]);
+  const b = backend() as { release?: (s: readonly unknown[]) => void };
+  const release = b.release;
+  if (!release) return; // a backend without storage reuse: nothing to check
+  const released: unknown[] = [];
+  b.release = (list) => { released.push(...list); release.call(b, list); };
+  let y: Tensor;
+  try { y = model.forward(x); } finally { b.release = release; }
+  // only the first convolution's [4, 8, 28, 28] output; the second is not followed by pooling
+  assert.equal(released.length, 1);
+  assert.equal((released[0] as Float32Array).length, 4 * 8 * 28 * 28);
+  const items = [...model];
+  assert.deepEqual(values(y), values(items.reduce((h, m) => m.forward(h), x)));
 });
