@@ -61,9 +61,8 @@ export class GradientBuffers {
    * `consumed`, except what a pending gradient still views.
    */
   settle(consumed: readonly Tensor[]): void {
-    const candidates = this.born.slice();
+    const candidates = [...this.born, ...consumed.map((t) => t.storage)];
     this.adopt();
-    for (const t of consumed) candidates.push(t.storage);
     const dead: Storage[] = [];
     for (const s of candidates) {
       if (this.ours.has(s) && !this.pending.has(s)) {

@@ -1,10 +1,10 @@
 // Storage reuse for the CPU backends. JavaScript frees memory only when the garbage collector
 // runs, and a training step of the seed CNN allocates tens of megabytes of activations and
 // gradients: V8 answers that "external memory pressure" with a collection every step or so,
-// and each fresh buffer is faulted in page by page. Storages that the autograd engine knows to
-// be dead (the gradients a backward pass consumed: see autograd/grad-buffers.ts) come back
-// here instead, and the next allocation of the same dtype and size - the same layer in the
-// next step - takes one of them.
+// and each fresh buffer is faulted in page by page. Storages that myelin can prove dead come
+// back here instead (the gradients a backward pass consumed: autograd/grad-buffers.ts; a
+// convolution's output once max pooling read it: nn/containers.ts), and the next allocation
+// of the same dtype and size - the same layer in the next step - takes one of them.
 
 import type { Storage } from './backend.js';
 import { dtypeOfArray, type DType } from '../tensor/dtype.js';
