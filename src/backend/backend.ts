@@ -66,6 +66,11 @@ export interface Pool2dParams {
   outH: number; outW: number;
   /** avg pool: divide by the full window including padding (PyTorch's default). */
   countIncludePad: boolean;
+  /**
+   * max pool: ReLU applied to each output in the same pass. A window whose maximum is not > 0
+   * gives 0 and argmax -1 (no gradient), which is ReLU after pooling to the bit.
+   */
+  relu?: boolean;
 }
 
 export interface SgdParams {

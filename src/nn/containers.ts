@@ -97,14 +97,15 @@ abstract class IndexedContainer extends Module {
 }
 
 /**
- * Whether `relu` then `pool` may run as pool then relu. Max pooling commutes with ReLU (a
- * monotonic function), so the output is the same to the bit and so are the gradients (where
- * the window's maximum is <= 0 both orders pass no gradient). Pooling first lets the ReLU read
- * and write a quarter of the elements (for 2x2 windows) and keeps no full-size output alive
- * for backward: in the seed CNN that is the largest activation of the step. Only the exact
- * built-in classes qualify; a subclass may do something else.
+ * Whether `relu` then `pool` may run as one max pooling with the ReLU applied to its outputs
+ * (MaxPool2d.forwardRelu). Max pooling commutes with ReLU (a monotonic function), so the
+ * output is the same to the bit and so are the gradients (where the window's maximum is <= 0
+ * both pass no gradient). The ReLU then costs no pass of its own, touches a quarter of the
+ * elements (for 2x2 windows) and keeps no full-size output alive for backward: in the seed
+ * CNN that is the largest activation of the step. Only the exact built-in classes qualify; a
+ * subclass may do something else.
  */
-function poolsFirst(relu: Module, pool: Module | undefined): boolean {
+function poolsWithRelu(relu: Module, pool: Module | undefined): pool is MaxPool2d {
   return relu.constructor === ReLU && pool !== undefined && pool.constructor === MaxPool2d;
 }
 
@@ -128,19 +129,19 @@ export class Sequential extends IndexedContainer {
     const items = this.items;
     let y: Tensor = x;
     let producer: Module | null = null; // the child that returned y (null: the caller's input)
-    const step = (m: Module): void => {
-      const out = m.forward(y) as Tensor;
+    const step = (m: Module, run: (x: Tensor) => Tensor): void => {
+      const out = run(y);
       if (deadAfter(producer, m) && out.storage !== y.storage) releaseStorage(y);
       y = out;
       producer = m;
     };
     for (let i = 0; i < items.length; i++) {
-      if (poolsFirst(items[i], items[i + 1])) {
-        step(items[i + 1]);
-        step(items[i]);
+      const m = items[i], next = items[i + 1];
+      if (poolsWithRelu(m, next)) {
+        step(next, (x) => next.forwardRelu(x));
         i++;
       } else {
-        step(items[i]);
+        step(m, (x) => m.forward(x) as Tensor);
       }
     }
     return y;

@@ -119,12 +119,25 @@ function poolParams(x: Tensor, kernelSize: Pair, o: Pool2dOptions, op: string, a
 }
 
 export function maxPool2d(input: Tensor, kernelSize: Pair, options: Pool2dOptions = {}): Tensor {
-  const { x4: x, unbatch } = batched(input, 'maxPool2d');
-  const p = poolParams(x, kernelSize, options, 'maxPool2d', true);
+  return maxPool(input, kernelSize, options, 'maxPool2d');
+}
+
+/**
+ * relu(maxPool2d(x)) (which equals maxPool2d(relu(x))) in one pass: the ReLU reads and writes
+ * only the pooled outputs, and needs no tensor of its own for backward (a window whose maximum
+ * is not > 0 passes no gradient, as the ReLU's backward would decide). Same result to the bit.
+ */
+export function maxPool2dRelu(input: Tensor, kernelSize: Pair, options: Pool2dOptions = {}): Tensor {
+  return maxPool(input, kernelSize, options, 'maxPool2dRelu');
+}
+
+function maxPool(input: Tensor, kernelSize: Pair, options: Pool2dOptions, op: 'maxPool2d' | 'maxPool2dRelu'): Tensor {
+  const { x4: x, unbatch } = batched(input, op);
+  const p = { ...poolParams(x, kernelSize, options, op, true), relu: op === 'maxPool2dRelu' };
   const out = emptyOutput([p.n, p.c, p.outH, p.outW], x.dtype);
   const argmax = emptyOutput(out.shape, 'int32');
   K().maxPool2d(x.storage, out.storage, argmax.storage, p);
-  return unbatch(record('maxPool2d', out, [x], (g) => {
+  return unbatch(record(op, out, [x], (g) => {
     const gx = emptyOutput(x.shape, g.dtype);
     K().maxPool2dBackward(g.storage, argmax.storage, gx.storage, p);
     return [gx];

@@ -191,6 +191,8 @@ export const OP_TABLE: OpInfo[] = [
     samples: [sample('groups 2', uniform([1, 4, 4, 4]), uniform([6, 2, 3, 3]))] },
   { name: 'maxPool2d', call: (x) => ops.maxPool2d(x, 2), differentiable: true, kernels: ['maxPool2d', 'maxPool2dBackward'],
     samples: [sample('2x2', distinct([2, 2, 4, 5]))] },
+  { name: 'maxPool2dRelu', call: (x) => ops.maxPool2dRelu(x, 2), differentiable: true, kernels: ['maxPool2d', 'maxPool2dBackward'],
+    samples: [sample('2x2, windows all <= 0 among them', distinct([2, 2, 4, 6]))] },
   { name: 'maxPool2dPadCeil', call: (x) => ops.maxPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true }), differentiable: true,
     kernels: ['maxPool2d', 'maxPool2dBackward'], samples: [sample('3x3 stride 2 pad 1 ceil', distinct([1, 2, 6, 6]))] },
   { name: 'avgPool2d', call: (x) => ops.avgPool2d(x, 2), differentiable: true, kernels: ['avgPool2d', 'avgPool2dBackward'],

@@ -509,6 +509,15 @@ describe('native kernels: pooling', { skip }, () => {
         const dy = randF32(ySize);
         const [[dx1], [dx2]] = both([randF32(x.length)], (kk, [dx]) => kk.maxPool2dBackward(dy, a1, dx, p));
         exact(dx1, dx2, `maxPool2dBackward ${what}`);
+        // with the ReLU fused: the same on both, and exactly the plain pick where it is > 0, else 0 and argmax -1
+        const pr = { ...p, relu: true };
+        const [[r1, ar1], [r2, ar2]] = both([new Float32Array(ySize), new Int32Array(ySize)], (kk, [y, am]) => kk.maxPool2d(x, y, am, pr));
+        exact(r1, r2, `maxPool2d relu ${what}`);
+        exact(ar1, ar2, `maxPool2d relu argmax ${what}`);
+        exact(r1, y1.map((v) => (v > 0 ? v : 0)), `maxPool2d relu = relu(maxPool2d) ${what}`);
+        exact(ar1, a1.map((a, i) => (y1[i] > 0 ? a : -1)), `maxPool2d relu argmax ${what}`);
+        const [[rx1], [rx2]] = both([randF32(x.length)], (kk, [dx]) => kk.maxPool2dBackward(dy, ar1, dx, p));
+        exact(rx1, rx2, `maxPool2dBackward after relu ${what}`);
       }
       if (dilationH !== 1 || dilationW !== 1) continue; // ops allow dilation only for max pooling
       const xa = randF32(x.length);

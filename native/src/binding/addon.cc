@@ -32,7 +32,7 @@ using myelin::binding::JsError;
 namespace {
 
 /** Bump when any exported function's arguments change. */
-constexpr int kApiVersion = 1;
+constexpr int kApiVersion = 2;  // 2: maxPool2d takes a relu flag
 
 #define MYELIN_STR2(x) #x
 #define MYELIN_STR(x) MYELIN_STR2(x)

@@ -142,10 +142,11 @@ int64_t pool_y_size(const Args& args, const k::PoolShape& p) {
 
 }  // namespace
 
-// maxPool2d(x, out, argmax:int32, ...PoolShape)
+// maxPool2d(x, out, argmax:int32, ...PoolShape, relu)
 MYELIN_FN(maxPool2d) {
   const Array x = args.f32(0, "x"), out = args.f32(1, "out"), argmax = args.i32(2, "argmax");
-  const k::PoolShape p = pool_shape(args, 3, false);
+  k::PoolShape p = pool_shape(args, 3, false);
+  p.relu = args.boolean(17, "relu");
   args.need(x, "x", pool_x_size(args, p));
   args.need(out, "out", pool_y_size(args, p));
   args.need(argmax, "argmax", pool_y_size(args, p));

@@ -134,6 +134,7 @@ void matmul_f32(const float* a, const float* b, float* out, int64_t batch, int64
 struct PoolShape {
   int64_t n, c, h, w, kh, kw, strideH, strideW, padH, padW, dilationH, dilationW, outH, outW;
   bool countIncludePad;
+  bool relu = false;  // max pool: ReLU on the outputs; a window whose maximum is not > 0 gives 0, argmax -1
 };
 void max_pool2d_f32(const float* x, float* out, int32_t* argmax, const PoolShape& p);
 void max_pool2d_backward_f32(const float* dy, const int32_t* argmax, float* dx, const PoolShape& p);

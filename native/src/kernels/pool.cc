@@ -61,6 +61,14 @@ inline __m128i select4i(__m128 m, __m128i a, __m128i b) {
 }
 #endif
 
+/** ReLU on one pooled output: a maximum that is not > 0 becomes 0 and passes no gradient. */
+inline void relu_pick(float* out, int32_t* idx) {
+  if (!(*out > 0.0f)) {
+    *out = 0.0f;
+    *idx = -1;
+  }
+}
+
 /** Planes [lo, hi) of a 2x2 / stride 2 / unpadded pool whose windows all lie inside the input. */
 void max_pool_2x2(const float* x, float* out, int32_t* argmax, const PoolShape& p, int64_t lo, int64_t hi) {
   const int64_t h = p.h, w = p.w, outH = p.outH, outW = p.outW;
@@ -93,8 +101,15 @@ void max_pool_2x2(const float* x, float* out, int32_t* argmax, const PoolShape& 
         const __m128i i2 = _mm_add_epi32(i0, wv);
         const __m128i bi = select4i(bt1, _mm_add_epi32(i2, one), i2);
         const __m128 takeBot = better4(bot, top);
-        _mm_storeu_ps(orow + o, select4(takeBot, bot, top));
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(arow + o), select4i(takeBot, bi, ti));
+        __m128 best = select4(takeBot, bot, top);
+        __m128i at = select4i(takeBot, bi, ti);
+        if (p.relu) {
+          const __m128 pos = _mm_cmpgt_ps(best, _mm_setzero_ps());
+          best = _mm_and_ps(pos, best);
+          at = select4i(pos, at, _mm_set1_epi32(-1));
+        }
+        _mm_storeu_ps(orow + o, best);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(arow + o), at);
       };
       for (; ow + 4 <= outW; ow += 4) four(ow);
       if (ow < outW && outW >= 4) {
@@ -105,6 +120,7 @@ void max_pool_2x2(const float* x, float* out, int32_t* argmax, const PoolShape& 
       for (; ow < outW; ow++) {
         pick_2x2(r0[2 * ow], r0[2 * ow + 1], r1[2 * ow], r1[2 * ow + 1], base + static_cast<int32_t>(2 * ow), w32,
                  orow + ow, arow + ow);
+        if (p.relu) relu_pick(orow + ow, arow + ow);
       }
     }
   }
@@ -113,9 +129,10 @@ void max_pool_2x2(const float* x, float* out, int32_t* argmax, const PoolShape& 
 /**
  * Backward of the 2x2 / stride 2 / unpadded pool for planes [lo, hi): each input position
  * lies in at most one window, so dx is written once (g where the window picked it, else 0)
- * instead of zeroed and then scattered into. Returns false, having written nothing
- * dependable for the plane, when some argmax lies outside its own window (the caller then
- * uses the general scatter).
+ * instead of zeroed and then scattered into; argmax -1 (a window that passes no gradient, as
+ * after a fused ReLU) leaves its window 0. Returns false, having written nothing dependable
+ * for the plane, when some argmax lies outside its own window (the caller then uses the
+ * general scatter).
  */
 bool max_pool_2x2_backward_plane(const float* g, const int32_t* a, float* dx, const PoolShape& p) {
   const int64_t w = p.w, outH = p.outH, outW = p.outW;
@@ -146,7 +163,8 @@ bool max_pool_2x2_backward_plane(const float* g, const int32_t* a, float* dx, co
       _mm_storeu_ps(d0 + 2 * o + 4, _mm_unpackhi_ps(v0, v1));
       _mm_storeu_ps(d1 + 2 * o, _mm_unpacklo_ps(v2, v3));
       _mm_storeu_ps(d1 + 2 * o + 4, _mm_unpackhi_ps(v2, v3));
-      hit = _mm_and_si128(hit, _mm_or_si128(_mm_or_si128(m0, m1), _mm_or_si128(m2, m3)));
+      const __m128i none = _mm_cmpeq_epi32(idx, _mm_set1_epi32(-1));
+      hit = _mm_and_si128(hit, _mm_or_si128(_mm_or_si128(_mm_or_si128(m0, m1), _mm_or_si128(m2, m3)), none));
     };
     for (; ow + 4 <= outW; ow += 4) four(ow);
     if (ow < outW && outW >= 4) {
@@ -162,7 +180,7 @@ bool max_pool_2x2_backward_plane(const float* g, const int32_t* a, float* dx, co
       d0[2 * ow + 1] = keep_if(idx == i0 + 1, gv);
       d1[2 * ow] = keep_if(idx == i0 + w32, gv);
       d1[2 * ow + 1] = keep_if(idx == i0 + w32 + 1, gv);
-      ok &= (idx == i0) | (idx == i0 + 1) | (idx == i0 + w32) | (idx == i0 + w32 + 1);
+      ok &= (idx == i0) | (idx == i0 + 1) | (idx == i0 + w32) | (idx == i0 + w32 + 1) | (idx == -1);
     }
     // an odd last column belongs to no window
     for (int64_t iw = 2 * outW; iw < w; iw++) d0[iw] = d1[iw] = 0.0f;
@@ -236,6 +254,7 @@ void max_pool2d_f32(const float* x, float* out, int32_t* argmax, const PoolShape
           }
           op[oh * p.outW + ow] = best;
           ap[oh * p.outW + ow] = static_cast<int32_t>(bestIdx);
+          if (p.relu) relu_pick(op + oh * p.outW + ow, ap + oh * p.outW + ow);
         }
       }
     }

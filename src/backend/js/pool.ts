@@ -17,6 +17,7 @@ function isPool2x2(p: Pool2dParams): boolean {
 export function maxPool2d(x: Storage, out: Storage, argmax: Storage, p: Pool2dParams): void {
   if (isPool2x2(p)) {
     maxPool2x2(x, out, argmax, p);
+    if (p.relu) reluPooled(out, argmax, p);
     return;
   }
   const { h, w, kh, kw, strideH, strideW, padH, padW, dilationH, dilationW, outH, outW } = p;
@@ -40,6 +41,15 @@ export function maxPool2d(x: Storage, out: Storage, argmax: Storage, p: Pool2dPa
         argmax[oBase + oh * outW + ow] = bestIdx;
       }
     }
+  }
+  if (p.relu) reluPooled(out, argmax, p);
+}
+
+/** ReLU on pooled outputs: where the maximum is not > 0 the output becomes 0 and passes no gradient. */
+function reluPooled(out: Storage, argmax: Storage, p: Pool2dParams): void {
+  const size = p.n * p.c * p.outH * p.outW;
+  for (let i = 0; i < size; i++) {
+    if (!(out[i] > 0)) { out[i] = 0; argmax[i] = -1; }
   }
 }
 

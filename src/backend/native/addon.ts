@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The addon API version this loader speaks (native/src/binding/addon.cc kApiVersion). */
-export const ADDON_API_VERSION = 1;
+export const ADDON_API_VERSION = 2;
 
 type F32 = Float32Array;
 type I32 = Int32Array;
@@ -56,7 +56,7 @@ export interface NativeAddon {
     dilationW: number, groups: number, outH: number, outW: number, db?: F32 | null): void;
   maxPool2d(x: F32, out: F32, argmax: I32, n: number, c: number, h: number, w: number, kh: number, kw: number,
     strideH: number, strideW: number, padH: number, padW: number, dilationH: number, dilationW: number,
-    outH: number, outW: number): void;
+    outH: number, outW: number, relu: boolean): void;
   maxPool2dBackward(dy: F32, argmax: I32, dx: F32, n: number, c: number, h: number, w: number, kh: number, kw: number,
     strideH: number, strideW: number, padH: number, padW: number, dilationH: number, dilationW: number,
     outH: number, outW: number): void;

@@ -257,7 +257,7 @@ export function createNativeBackend(addon: NativeAddon, js: Backend): NativeBack
     maxPool2d(x, out, argmax, p: Pool2dParams) {
       if (isF32(x) && isF32(out) && isI32(argmax)) {
         native.maxPool2d(x, out, argmax, p.n, p.c, p.h, p.w, p.kh, p.kw, p.strideH, p.strideW, p.padH, p.padW,
-          p.dilationH, p.dilationW, p.outH, p.outW);
+          p.dilationH, p.dilationW, p.outH, p.outW, p.relu ?? false);
       } else {
         js.maxPool2d(x, out, argmax, p);
       }

@@ -1,7 +1,7 @@
 // MaxPool2d and AvgPool2d over NCHW (or CHW) inputs.
 
 import type { Tensor } from '../../tensor/tensor.js';
-import { avgPool2d, maxPool2d, pair, type Pair } from '../../ops/index.js';
+import { avgPool2d, maxPool2d, maxPool2dRelu, pair, type Pair } from '../../ops/index.js';
 import { shapeToString } from '../../tensor/shape.js';
 import { Module } from '../module.js';
 
@@ -50,7 +50,17 @@ export class MaxPool2d extends Module {
 
   override forward(x: Tensor): Tensor {
     checkImage(x, 'MaxPool2d');
-    return maxPool2d(x, this.kernelSize, { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode });
+    return maxPool2d(x, this.kernelSize, this.options());
+  }
+
+  /** relu(this.forward(x)) in one pass (Sequential uses it for ReLU followed by MaxPool2d). */
+  forwardRelu(x: Tensor): Tensor {
+    checkImage(x, 'MaxPool2d');
+    return maxPool2dRelu(x, this.kernelSize, this.options());
+  }
+
+  private options(): MaxPool2dOptions {
+    return { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode };
   }
 
   override extraRepr(): string {
