@@ -28,6 +28,7 @@
 #include "gemm.h"
 #include "strided.h"
 #include "thread_pool.h"
+#include "vec_math.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -291,18 +292,34 @@ void scatter_matrix_to_rows(const Geo& g, const float* m, const float* bias, int
   }
 }
 
-/** Sum of n floats, in double. */
-inline double row_sum(const float* a, int64_t n) {
-  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+/**
+ * Sum of n floats, in double: sixteen independent running sums (which the compiler keeps in
+ * vector registers: lane by lane, so no reassociation is needed, and several chains of adds
+ * in flight) added up pairwise at the end.
+ */
+MYELIN_INLINE double row_sum_lanes(const float* a, int64_t n) {
+  constexpr int L = 16;
+  double s[L] = {};
   int64_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    s0 += static_cast<double>(a[i]);
-    s1 += static_cast<double>(a[i + 1]);
-    s2 += static_cast<double>(a[i + 2]);
-    s3 += static_cast<double>(a[i + 3]);
-  }
-  for (; i < n; i++) s0 += static_cast<double>(a[i]);
-  return (s0 + s1) + (s2 + s3);
+  for (; i + L <= n; i += L)
+    for (int l = 0; l < L; l++) s[l] += static_cast<double>(a[i + l]);
+  for (; i < n; i++) s[0] += static_cast<double>(a[i]);
+  for (int w = L / 2; w > 0; w /= 2)
+    for (int l = 0; l < w; l++) s[l] += s[l + w];
+  return s[0];
+}
+
+using RowSum = double (*)(const float*, int64_t);
+#define MYELIN_ROW_SUM(suffix, ATTR)                                                                  \
+  ATTR double row_sum_##suffix(const float* a, int64_t n) { return row_sum_lanes(a, n); } \
+  const RowSum kRowSum_##suffix = row_sum_##suffix;
+MYELIN_FOR_EACH_ISA(MYELIN_ROW_SUM)
+#undef MYELIN_ROW_SUM
+
+/** Sum of n floats, in double, with this CPU's widest vectors. */
+inline double row_sum(const float* a, int64_t n) {
+  static const RowSum best = MYELIN_BEST_ISA(kRowSum);
+  return best(a, n);
 }
 
 /** db[c] = dy summed over images and output positions (for shapes with no GEMM to share). */
