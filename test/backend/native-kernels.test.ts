@@ -467,6 +467,10 @@ describe('native kernels: convolution', { skip }, () => {
     conv(1, 2, 4, 4, 2, 2, 2, { pad: [1, 1], stride: [3, 3] });
     conv(2, 3, 9, 10, 4, 3, 3, { dil: [2, 3] }); // unpadded, stride 1, dilated (whole-row im2col)
     conv(3, 2, 6, 6, 5, 2, 3, { dil: [3, 1], groups: 1, bias: false });
+    // fewer taps than output channels per group: the weight gradient's transposed GEMM
+    conv(3, 2, 9, 9, 8, 1, 1, { groups: 2 });
+    conv(2, 3, 7, 6, 16, 1, 1, { stride: [2, 1] });
+    conv(5, 2, 8, 8, 24, 2, 2, { groups: 2, pad: [1, 0] });
   });
 
   test('the seed CNN shapes at batch 64 (parallel blocks of images) and large images (blocks inside an image)', () => {

@@ -470,8 +470,15 @@ void conv2d_backward_weight_f32(const float* x, const float* dy, float* dw, floa
   const int64_t tasks = parallel ? std::min(nBlocks, perThread * threads) : 1;
   std::vector<float> partial(static_cast<size_t>(tasks > 1 ? (tasks - 1) * wSize : 0));
   std::vector<double> biasSums(static_cast<size_t>(db ? tasks * s.cOut : 0), 0.0);
+  // With fewer taps than output channels (a first layer: 9 taps, 32 channels) the GEMM runs
+  // transposed, dW^T [K x coutG] = col * dY^T, so that the taps, not the channels, fill the
+  // micro-kernel's short side (the 12 x 32 AVX-512 tile: 9 of 12 rows used instead of 9 of
+  // 16 columns); each task then transposes its sum into place.
+  const bool transposed = g.K < g.coutG;
   auto task = [&](int64_t t) {
     float* acc = t == 0 ? dw : partial.data() + (t - 1) * wSize;
+    thread_local std::vector<float> tlsAccT;
+    float* accT = transposed ? scratch(tlsAccT, wSize) : nullptr;
     double* bacc = db ? biasSums.data() + t * s.cOut : nullptr;
     const int64_t first = t * nBlocks / tasks, end = (t + 1) * nBlocks / tasks;
     for (int64_t bi = first; bi < end; bi++) {
@@ -497,10 +504,19 @@ void conv2d_backward_weight_f32(const float* x, const float* dy, float* dw, floa
           B = col;
           ldb = cols;
         }
-        // dW[g] (+)= dY [coutG x cols] * col^T [cols x K]
-        sgemm(false, true, g.coutG, g.K, cols, 1.0f, A, lda, B, ldb, beta, acc + gi * g.coutG * g.K, g.K);
+        if (transposed)  // dW[g]^T (+)= col [K x cols] * dY^T [cols x coutG]
+          sgemm(false, true, g.K, g.coutG, cols, 1.0f, B, ldb, A, lda, beta, accT + gi * g.coutG * g.K, g.coutG);
+        else  // dW[g] (+)= dY [coutG x cols] * col^T [cols x K]
+          sgemm(false, true, g.coutG, g.K, cols, 1.0f, A, lda, B, ldb, beta, acc + gi * g.coutG * g.K, g.K);
       }
     }
+    if (transposed && end > first)
+      for (int64_t gi = 0; gi < s.groups; gi++) {
+        const float* src = accT + gi * g.coutG * g.K;
+        float* dst = acc + gi * g.coutG * g.K;
+        for (int64_t k = 0; k < g.K; k++)
+          for (int64_t c = 0; c < g.coutG; c++) dst[c * g.K + k] = src[k * g.coutG + c];
+      }
   };
   if (parallel) {
     run_tasks(tasks, task);
