@@ -7,6 +7,8 @@
 // Skipped (with the reason printed) when the addon is not built.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { jsBackendInstance } from '../../src/backend/index.js';
 import { loadAddon, loadNativeBackend } from '../../src/backend/native/index.js';
 import type { Backend, BinaryOp, Conv2dParams, Pool2dParams, Storage, UnaryOp } from '../../src/backend/backend.js';
@@ -541,9 +543,23 @@ describe('native kernels: pooling', { skip }, () => {
     pool(64, 64, 11, 11, [2, 2], { nan: true });
   });
 
-  test('2x2 stride 2: every row width around the vector width, odd and one-row planes', () => {
-    for (let w = 2; w <= 21; w++) for (const h of [2, 3, 6]) pool(2, 3, h, w, [2, 2], { nan: (w + h) % 3 === 0 });
+  test('2x2 stride 2: every row width around the vector widths (4 and 16 windows), odd and one-row planes', () => {
+    for (let w = 2; w <= 41; w++) for (const h of [2, 3, 6]) pool(2, 3, h, w, [2, 2], { nan: (w + h) % 3 === 0 });
   });
+
+  const narrowed = process.env.MYELIN_GEMM_PATH;
+  if (narrowed !== 'generic' && narrowed !== 'avx2') {
+    test('the portable and AVX2 copies pass the pooling tests too', () => {
+      for (const path of ['generic', 'avx2']) {
+        // without the parent runner's context, so that the child reports through its exit status
+        const env: NodeJS.ProcessEnv = { ...process.env, MYELIN_GEMM_PATH: path };
+        delete env.NODE_TEST_CONTEXT;
+        const r = spawnSync(process.execPath, ['--test', '--test-name-pattern=pooling', fileURLToPath(import.meta.url)], { env, encoding: 'utf8' });
+        assert.equal(r.status, 0, `MYELIN_GEMM_PATH=${path}:\n${r.stdout.slice(-3000)}${r.stderr.slice(-2000)}`);
+        assert.match(r.stdout, /# pass [1-9]/, 'the pooling tests ran');
+      }
+    });
+  }
 
   test('2x2 stride 2 backward with argmax outside its own window (or -1) takes the general scatter', () => {
     for (const [h, w] of [[4, 4], [6, 13], [5, 9], [26, 26]]) {
