@@ -79,8 +79,7 @@ inline void relu_pick(float* out, int32_t* idx) {
 // on the seed CNN's first pooling. Rows of windows are short in small CNNs (13 and 5 in the seed
 // CNN), so a row's ragged end is masked on the (small, cached) outputs. Loads are whole vectors
 // wherever that stays inside the input: masked loads from memory not in cache ran at a fifth
-// of the speed on this machine (AMD Zen), slower than the SSE loop. The backward pass keeps
-// the SSE loop for the same reason: its stores go to memory not in cache.
+// of the speed on this machine (AMD Zen), slower than the SSE loop.
 
 /** Lanes 0..n-1 of a 16-lane mask (none for n <= 0). */
 MYELIN_VEC_T512 inline __mmask16 first_lanes(int64_t n) {
@@ -141,9 +140,46 @@ MYELIN_VEC_T512 void max_pool_2x2_avx512(const float* x, float* out, int32_t* ar
   }
 }
 
+/**
+ * As max_pool_2x2_backward_plane, eight windows (sixteen floats of each input row) at a time,
+ * for rows of at least eight windows. The stores are whole vectors (masked stores to memory
+ * not in cache are slow, as masked loads are), and a ragged end redoes the row's last eight
+ * windows, which writes the same values again.
+ */
+MYELIN_VEC_T512 bool max_pool_2x2_backward_plane_avx512(const float* g, const int32_t* a, float* dx, const PoolShape& p) {
+  const int64_t w = p.w, outH = p.outH, outW = p.outW;
+  const __m256i even = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14);
+  const __m256i one = _mm256_set1_epi32(1), wv = _mm256_set1_epi32(static_cast<int32_t>(w)), none = _mm256_set1_epi32(-1);
+  // x0 y0 x1 y1 ... x7 y7 from the eight lanes of x and of y
+  const __m512i interleave = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  __mmask8 missed = 0;
+  for (int64_t oh = 0; oh < outH; oh++) {
+    float* d0 = dx + 2 * oh * w;
+    float* d1 = d0 + w;
+    // chunks of eight windows; a ragged end redoes the last eight
+    for (int64_t o = 0, last = outW - 8; o < outW; o = o == last ? outW : std::min(o + 8, last)) {
+      const __m256i idx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + oh * outW + o));
+      const __m256 gv = _mm256_loadu_ps(g + oh * outW + o);
+      const __m256i i0 = _mm256_add_epi32(_mm256_set1_epi32(static_cast<int32_t>(2 * oh * w + 2 * o)), even);
+      const __m256i i2 = _mm256_add_epi32(i0, wv);
+      const __mmask8 m0 = _mm256_cmpeq_epi32_mask(idx, i0), m1 = _mm256_cmpeq_epi32_mask(idx, _mm256_add_epi32(i0, one));
+      const __mmask8 m2 = _mm256_cmpeq_epi32_mask(idx, i2), m3 = _mm256_cmpeq_epi32_mask(idx, _mm256_add_epi32(i2, one));
+      missed |= static_cast<__mmask8>(~(m0 | m1 | m2 | m3 | _mm256_cmpeq_epi32_mask(idx, none)));
+      const __m512 v0 = _mm512_castps256_ps512(_mm256_maskz_mov_ps(m0, gv)), v1 = _mm512_castps256_ps512(_mm256_maskz_mov_ps(m1, gv));
+      const __m512 v2 = _mm512_castps256_ps512(_mm256_maskz_mov_ps(m2, gv)), v3 = _mm512_castps256_ps512(_mm256_maskz_mov_ps(m3, gv));
+      _mm512_storeu_ps(d0 + 2 * o, _mm512_permutex2var_ps(v0, interleave, v1));
+      _mm512_storeu_ps(d1 + 2 * o, _mm512_permutex2var_ps(v2, interleave, v3));
+    }
+    // an odd last column belongs to no window
+    for (int64_t iw = 2 * outW; iw < w; iw++) d0[iw] = d1[iw] = 0.0f;
+  }
+  for (int64_t ih = 2 * outH; ih < p.h; ih++) std::memset(dx + ih * w, 0, static_cast<size_t>(w) * sizeof(float));
+  return missed == 0;
+}
+
 #endif
 
-/** Whether this CPU runs the AVX-512 pooling loop. */
+/** Whether this CPU runs the AVX-512 pooling loops. */
 inline bool pool_avx512() {
 #if MYELIN_VEC_X86
   static const bool on = vec::best_isa() == vec::Isa::avx512;
@@ -225,6 +261,9 @@ void max_pool_2x2(const float* x, float* out, int32_t* argmax, const PoolShape& 
  * general scatter).
  */
 bool max_pool_2x2_backward_plane(const float* g, const int32_t* a, float* dx, const PoolShape& p) {
+#if MYELIN_VEC_X86
+  if (pool_avx512() && p.outW >= 8) return max_pool_2x2_backward_plane_avx512(g, a, dx, p);
+#endif
   const int64_t w = p.w, outH = p.outH, outW = p.outW;
   const int32_t w32 = static_cast<int32_t>(w);
   bool ok = true;
