@@ -250,19 +250,27 @@ export interface PretrainOptions extends SequenceTrainOptions {
   json?: boolean;
 }
 
-/** `myelin pretrain bert-mini`: masked-language-model pre-training; writes model.safetensors + tokenizer.json. */
+/**
+ * `myelin pretrain bert-mini`: masked-language-model pre-training; writes model.safetensors +
+ * tokenizer.json. With `init` it continues from an earlier run's weights (a fresh optimizer and
+ * learning-rate schedule, as when pre-training is resumed for more steps).
+ */
 export async function pretrainBertMini(options: PretrainOptions = {}): Promise<Summary> {
   const log = logger(options);
   const maxIters = options.maxIters ?? 4000, batch = options.batchSize ?? 64, lr = options.lr ?? 1e-3, seed = options.seed ?? 0;
   const evalEvery = options.evalEvery ?? 250;
+  const init = options.init ?? null;
   const corpus = pretrainCorpus(options.data);
-  const { tokenizer } = corpus;
+  const tokenizer = init ? tokenizerFor(init, options.data) : corpus.tokenizer;
   manualSeed(seed);
-  const gen = new Generator(seed);
+  // the held-out split is seed 0's for every seed, so that runs with other seeds (and runs that
+  // continue another with --init) are measured on text none of them trained on
+  const splitGen = new Generator(0);
+  const gen = seed === 0 ? splitGen : new Generator(seed);
   let texts = corpus.texts.map((text, i) => ({ text, mr: i < corpus.mr }));
   if (options.limit) texts = texts.filter((_, i) => i % Math.max(1, Math.floor(texts.length / options.limit!)) === 0).slice(0, options.limit);
   // hold out 2% of the text to measure masked-token accuracy
-  const order = gen.permutation(texts.length);
+  const order = splitGen.permutation(texts.length);
   const nVal = Math.max(1, Math.floor(texts.length * 0.02));
   const valTexts = Array.from(order.subarray(0, nVal), (i) => texts[i].text);
   // the in-domain MR sentences MR_REPEAT times per epoch (each time masked afresh), Shakespeare once
@@ -274,10 +282,18 @@ export async function pretrainBertMini(options: PretrainOptions = {}): Promise<S
   log(`bert-mini pretrain: ${corpus.mr} MR training sentences (no labels) + ${corpus.shakespeare} Shakespeare passages; ` +
     `${trainTexts.length} train / ${valTexts.length} held-out texts; vocabulary ${tokenizer.size}; ${maxIters} iterations of ${batch} on ${getBackendName()}`);
   const model = new BertForMaskedLM(config);
+  if (init) {
+    try {
+      model.loadStateDict(weightsOf(readSafetensors(init)));
+    } catch (e) {
+      throw new Error(`${init}: not a bert-mini pre-training checkpoint for this vocabulary: ${(e as Error).message}`);
+    }
+    log(`bert-mini pretrain: continuing from ${init}`);
+  }
   const run = RunDir.create('bert-mini-pretrain', 'runs', options.out);
   saveTokenizer(tokenizer, run.file('tokenizer.json'));
   const runConfig = { model: 'bert-mini', task: 'masked-lm', architecture: config, tokenizer: 'tokenizer.json',
-    data: { mrTrainSentences: corpus.mr, shakespearePassages: corpus.shakespeare }, training: { maxIters, batchSize: batch, lr, weightDecay: 0.01, warmup: 0.06, mrRepeat: MR_REPEAT, seed } };
+    data: { mrTrainSentences: corpus.mr, shakespearePassages: corpus.shakespeare }, init, training: { maxIters, batchSize: batch, lr, weightDecay: 0.01, warmup: 0.06, mrRepeat: MR_REPEAT, seed } };
   run.writeJson('config.json', { ...runConfig, backend: getBackendName(), status: 'training' });
   const decay = model.parameters().filter((p) => p.ndim >= 2), noDecay = model.parameters().filter((p) => p.ndim < 2);
   const opt = new AdamW([{ params: decay, weightDecay: 0.01 }, { params: noDecay, weightDecay: 0 }], { lr });
@@ -340,7 +356,7 @@ export async function pretrainBertMini(options: PretrainOptions = {}): Promise<S
   const last = history[history.length - 1];
   run.writeJson('config.json', { ...runConfig, backend: getBackendName(), status: 'done', metrics: last });
   return {
-    ...baseSummary('bert-mini', 'mr-polarity (unlabeled) + tinyshakespeare'), task: 'masked-lm', iters: maxIters, batch_size: batch,
+    ...baseSummary('bert-mini', 'mr-polarity (unlabeled) + tinyshakespeare'), task: 'masked-lm', init, iters: maxIters, batch_size: batch,
     val_mlm_loss: last.val_mlm_loss, val_mlm_accuracy: last.val_mlm_accuracy, train_seconds: round(trainTime / 1000, 1),
     ms_per_iter: round(trainTime / Math.max(1, maxIters), 1), history, weights: run.file('model.safetensors'), run_dir: run.path,
   };

@@ -79,5 +79,14 @@ describe('sequence models (smoke)', () => {
     const config = JSON.parse(readFileSync(join(ft.run_dir as string, 'config.json'), 'utf8'));
     assert.equal(config.init, weights);
     await assert.rejects(zooModel('bert-mini').train({ ...opts, init: join(tmp('x'), 'missing.safetensors') } as SequenceTrainOptions));
+    // pretrain --init continues from a checkpoint: with no further step and another seed, the
+    // same weights and the same held-out text give the same held-out loss
+    const more = await pretrainBertMini({ ...quiet, maxIters: 0, evalEvery: 3, limit: 300, batchSize: 16, seed: 1, init: weights, out: tmp('bert-more') });
+    assert.equal(more.init, weights);
+    assert.equal(more.val_mlm_loss, pre.val_mlm_loss);
+    const cont = weightsOf(readSafetensors(more.weights as string));
+    for (const [k, v] of saved) assert.deepEqual(cont.get(k)!.dataSync(), v.dataSync(), k);
+    await assert.rejects(pretrainBertMini({ ...quiet, maxIters: 1, limit: 300, init: join(ft.run_dir as string, 'model.safetensors'), out: tmp('bert-bad') }),
+      /not a bert-mini pre-training checkpoint[\s\S]*missing key/);
   });
 });

@@ -16,13 +16,14 @@ export function register(program: Command): void {
     .option('--seed <n>', 'random seed', integer('--seed'), 0)
     .option('--data <path>', 'text data directory (default $MYELIN_DATA_DIR, else ../shared/data)')
     .option('--limit <n>', 'use only about N texts (smoke runs)', positiveInt('--limit'))
+    .option('--init <file>', 'continue from the weights of an earlier run (its model.safetensors; fresh optimizer and schedule)')
     .option('--out <dir>', 'run directory (default runs/bert-mini-pretrain-<timestamp>)')
     .option('--json', 'print the final summary as one JSON object on stdout')
     .action(async (name: string, opts) => {
       if (name !== 'bert-mini') throw new Error(`pretrain: unknown model '${name}' (available: bert-mini)`);
       const summary = await pretrainBertMini({
         maxIters: opts.maxIters, evalEvery: opts.evalEvery, batchSize: opts.batchSize, lr: opts.lr, seed: opts.seed,
-        data: opts.data, limit: opts.limit, out: opts.out,
+        data: opts.data, limit: opts.limit, out: opts.out, init: opts.init,
       });
       printSummary(summary, Boolean(opts.json));
     });
