@@ -73,6 +73,20 @@ inline void relu_pick(float* out, int32_t* idx) {
   }
 }
 
+/**
+ * One output row of a 2x2 / stride 2 pool: input rows r0 and r1 = r0 + w, r0 starting at flat
+ * index `base` of its plane; `readable` floats of the input lie at and after r1.
+ */
+struct PoolRow {
+  const float* r0;
+  const float* r1;
+  int32_t base;
+  int64_t w, outW, readable;
+  bool relu;
+  float* out;
+  int32_t* argmax;
+};
+
 #if MYELIN_VEC_X86
 // The 2x2 / stride 2 pool with AVX-512: sixteen windows at a time, with the same tournament
 // (NaN wins, the earlier tap on ties) and results to the bit; three times the SSE loop's speed
@@ -92,51 +106,40 @@ MYELIN_VEC_T512 inline __mmask16 better16(__m512 v, __m512 best) {
          (_mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q) & ~_mm512_cmp_ps_mask(best, best, _CMP_UNORD_Q));
 }
 
-MYELIN_VEC_T512 void max_pool_2x2_avx512(const float* x, float* out, int32_t* argmax, const PoolShape& p, int64_t lo,
-                                         int64_t hi) {
-  const int64_t h = p.h, w = p.w, outH = p.outH, outW = p.outW;
+MYELIN_VEC_T512 void pool_row_avx512(const PoolRow& r) {
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
-  const __m512i one = _mm512_set1_epi32(1), wv = _mm512_set1_epi32(static_cast<int32_t>(w));
-  const int64_t xSize = p.n * p.c * h * w;
-  for (int64_t pl = lo; pl < hi; pl++) {
-    const float* xp = x + pl * h * w;
-    float* op = out + pl * outH * outW;
-    int32_t* ap = argmax + pl * outH * outW;
-    for (int64_t oh = 0; oh < outH; oh++) {
-      const float* r0 = xp + 2 * oh * w;
-      const float* r1 = r0 + w;
-      for (int64_t o = 0; o < outW; o += 16) {
-        const int64_t n = std::min<int64_t>(16, outW - o);
-        const __mmask16 m = first_lanes(n), lo16 = first_lanes(2 * n), hi16 = first_lanes(2 * n - 16);
-        __m512 a0, a1, b0, b1;
-        if ((r1 - x) + 2 * o + 32 <= xSize) {  // whole vectors (lanes past the row are not used)
-          a0 = _mm512_loadu_ps(r0 + 2 * o), a1 = _mm512_loadu_ps(r0 + 2 * o + 16);
-          b0 = _mm512_loadu_ps(r1 + 2 * o), b1 = _mm512_loadu_ps(r1 + 2 * o + 16);
-        } else {  // the end of the input: no reads past it
-          a0 = _mm512_maskz_loadu_ps(lo16, r0 + 2 * o), a1 = _mm512_maskz_loadu_ps(hi16, r0 + 2 * o + 16);
-          b0 = _mm512_maskz_loadu_ps(lo16, r1 + 2 * o), b1 = _mm512_maskz_loadu_ps(hi16, r1 + 2 * o + 16);
-        }
-        const __m512 v0 = _mm512_permutex2var_ps(a0, even, a1), v1 = _mm512_permutex2var_ps(a0, odd, a1);
-        const __m512 v2 = _mm512_permutex2var_ps(b0, even, b1), v3 = _mm512_permutex2var_ps(b0, odd, b1);
-        // flat index of each window's top-left tap
-        const __m512i i0 = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int32_t>(2 * oh * w + 2 * o)), even);
-        const __m512i i2 = _mm512_add_epi32(i0, wv);
-        const __mmask16 t1 = better16(v1, v0), bt1 = better16(v3, v2);
-        const __m512 top = _mm512_mask_blend_ps(t1, v0, v1), bot = _mm512_mask_blend_ps(bt1, v2, v3);
-        const __m512i ti = _mm512_mask_add_epi32(i0, t1, i0, one), bi = _mm512_mask_add_epi32(i2, bt1, i2, one);
-        const __mmask16 takeBot = better16(bot, top);
-        __m512 best = _mm512_mask_blend_ps(takeBot, top, bot);
-        __m512i at = _mm512_mask_blend_epi32(takeBot, ti, bi);
-        if (p.relu) {
-          const __mmask16 pos = _mm512_cmp_ps_mask(best, _mm512_setzero_ps(), _CMP_GT_OQ);
-          best = _mm512_maskz_mov_ps(pos, best);
-          at = _mm512_mask_blend_epi32(pos, _mm512_set1_epi32(-1), at);
-        }
-        _mm512_mask_storeu_ps(op + oh * outW + o, m, best);
-        _mm512_mask_storeu_epi32(ap + oh * outW + o, m, at);
-      }
+  const __m512i one = _mm512_set1_epi32(1), wv = _mm512_set1_epi32(static_cast<int32_t>(r.w));
+  for (int64_t o = 0; o < r.outW; o += 16) {
+    const int64_t n = std::min<int64_t>(16, r.outW - o);
+    const __mmask16 m = first_lanes(n), lo16 = first_lanes(2 * n), hi16 = first_lanes(2 * n - 16);
+    const float *r0 = r.r0 + 2 * o, *r1 = r.r1 + 2 * o;
+    __m512 a0, a1, b0, b1;
+    if (2 * o + 32 <= r.readable) {  // whole vectors (lanes past the row are not used)
+      a0 = _mm512_loadu_ps(r0), a1 = _mm512_loadu_ps(r0 + 16);
+      b0 = _mm512_loadu_ps(r1), b1 = _mm512_loadu_ps(r1 + 16);
+    } else {  // the end of the input: no reads past it
+      a0 = _mm512_maskz_loadu_ps(lo16, r0), a1 = _mm512_maskz_loadu_ps(hi16, r0 + 16);
+      b0 = _mm512_maskz_loadu_ps(lo16, r1), b1 = _mm512_maskz_loadu_ps(hi16, r1 + 16);
     }
+    const __m512 v0 = _mm512_permutex2var_ps(a0, even, a1), v1 = _mm512_permutex2var_ps(a0, odd, a1);
+    const __m512 v2 = _mm512_permutex2var_ps(b0, even, b1), v3 = _mm512_permutex2var_ps(b0, odd, b1);
+    // flat index of each window's top-left tap
+    const __m512i i0 = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int32_t>(r.base + 2 * o)), even);
+    const __m512i i2 = _mm512_add_epi32(i0, wv);
+    const __mmask16 t1 = better16(v1, v0), bt1 = better16(v3, v2);
+    const __m512 top = _mm512_mask_blend_ps(t1, v0, v1), bot = _mm512_mask_blend_ps(bt1, v2, v3);
+    const __m512i ti = _mm512_mask_add_epi32(i0, t1, i0, one), bi = _mm512_mask_add_epi32(i2, bt1, i2, one);
+    const __mmask16 takeBot = better16(bot, top);
+    __m512 best = _mm512_mask_blend_ps(takeBot, top, bot);
+    __m512i at = _mm512_mask_blend_epi32(takeBot, ti, bi);
+    if (r.relu) {
+      const __mmask16 pos = _mm512_cmp_ps_mask(best, _mm512_setzero_ps(), _CMP_GT_OQ);
+      best = _mm512_maskz_mov_ps(pos, best);
+      at = _mm512_mask_blend_epi32(pos, _mm512_set1_epi32(-1), at);
+    }
+    _mm512_mask_storeu_ps(r.out + o, m, best);
+    _mm512_mask_storeu_epi32(r.argmax + o, m, at);
   }
 }
 
@@ -189,65 +192,68 @@ inline bool pool_avx512() {
 #endif
 }
 
+/** One row with SSE (four windows at a time) and scalar code. */
+void pool_row_sse(const PoolRow& r) {
+  const int64_t outW = r.outW;
+  const int32_t w32 = static_cast<int32_t>(r.w), base = r.base;
+  const float *r0 = r.r0, *r1 = r.r1;
+  float* orow = r.out;
+  int32_t* arow = r.argmax;
+  int64_t ow = 0;
+#if defined(__SSE2__)
+  // four windows at a time: even / odd columns of two rows, deinterleaved by shuffles; a
+  // ragged end redoes the last four windows (same values) rather than going scalar
+  const __m128i one = _mm_set1_epi32(1), wv = _mm_set1_epi32(w32);
+  const __m128i lanes = _mm_add_epi32(_mm_set1_epi32(base), _mm_setr_epi32(0, 2, 4, 6));
+  auto four = [&](int64_t o) {
+    const __m128i i0 = _mm_add_epi32(lanes, _mm_set1_epi32(static_cast<int32_t>(2 * o)));
+    const __m128 a0 = _mm_loadu_ps(r0 + 2 * o), a1 = _mm_loadu_ps(r0 + 2 * o + 4);
+    const __m128 b0 = _mm_loadu_ps(r1 + 2 * o), b1 = _mm_loadu_ps(r1 + 2 * o + 4);
+    const __m128 v0 = _mm_shuffle_ps(a0, a1, _MM_SHUFFLE(2, 0, 2, 0)), v1 = _mm_shuffle_ps(a0, a1, _MM_SHUFFLE(3, 1, 3, 1));
+    const __m128 v2 = _mm_shuffle_ps(b0, b1, _MM_SHUFFLE(2, 0, 2, 0)), v3 = _mm_shuffle_ps(b0, b1, _MM_SHUFFLE(3, 1, 3, 1));
+    const __m128 t1 = better4(v1, v0), bt1 = better4(v3, v2);
+    const __m128 top = select4(t1, v1, v0), bot = select4(bt1, v3, v2);
+    const __m128i ti = select4i(t1, _mm_add_epi32(i0, one), i0);
+    const __m128i i2 = _mm_add_epi32(i0, wv);
+    const __m128i bi = select4i(bt1, _mm_add_epi32(i2, one), i2);
+    const __m128 takeBot = better4(bot, top);
+    __m128 best = select4(takeBot, bot, top);
+    __m128i at = select4i(takeBot, bi, ti);
+    if (r.relu) {
+      const __m128 pos = _mm_cmpgt_ps(best, _mm_setzero_ps());
+      best = _mm_and_ps(pos, best);
+      at = select4i(pos, at, _mm_set1_epi32(-1));
+    }
+    _mm_storeu_ps(orow + o, best);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(arow + o), at);
+  };
+  for (; ow + 4 <= outW; ow += 4) four(ow);
+  if (ow < outW && outW >= 4) {
+    four(outW - 4);
+    ow = outW;
+  }
+#endif
+  for (; ow < outW; ow++) {
+    pick_2x2(r0[2 * ow], r0[2 * ow + 1], r1[2 * ow], r1[2 * ow + 1], base + static_cast<int32_t>(2 * ow), w32,
+             orow + ow, arow + ow);
+    if (r.relu) relu_pick(orow + ow, arow + ow);
+  }
+}
+
 /** Planes [lo, hi) of a 2x2 / stride 2 / unpadded pool whose windows all lie inside the input. */
 void max_pool_2x2(const float* x, float* out, int32_t* argmax, const PoolShape& p, int64_t lo, int64_t hi) {
 #if MYELIN_VEC_X86
-  if (pool_avx512()) {
-    max_pool_2x2_avx512(x, out, argmax, p, lo, hi);
-    return;
-  }
+  static void (*const row)(const PoolRow&) = pool_avx512() ? pool_row_avx512 : pool_row_sse;
+#else
+  void (*const row)(const PoolRow&) = pool_row_sse;
 #endif
-  const int64_t h = p.h, w = p.w, outH = p.outH, outW = p.outW;
-  const int32_t w32 = static_cast<int32_t>(w);
+  const int64_t h = p.h, w = p.w, outH = p.outH, outW = p.outW, xSize = p.n * p.c * h * w;
   for (int64_t pl = lo; pl < hi; pl++) {
     const float* xp = x + pl * h * w;
-    float* op = out + pl * outH * outW;
-    int32_t* ap = argmax + pl * outH * outW;
     for (int64_t oh = 0; oh < outH; oh++) {
       const float* r0 = xp + 2 * oh * w;
-      const float* r1 = r0 + w;
-      const int32_t base = static_cast<int32_t>(2 * oh * w);
-      float* orow = op + oh * outW;
-      int32_t* arow = ap + oh * outW;
-      int64_t ow = 0;
-#if defined(__SSE2__)
-      // four windows at a time: even / odd columns of two rows, deinterleaved by shuffles; a
-      // ragged end redoes the last four windows (same values) rather than going scalar
-      const __m128i one = _mm_set1_epi32(1), wv = _mm_set1_epi32(w32);
-      const __m128i lanes = _mm_add_epi32(_mm_set1_epi32(base), _mm_setr_epi32(0, 2, 4, 6));
-      auto four = [&](int64_t o) {
-        const __m128i i0 = _mm_add_epi32(lanes, _mm_set1_epi32(static_cast<int32_t>(2 * o)));
-        const __m128 a0 = _mm_loadu_ps(r0 + 2 * o), a1 = _mm_loadu_ps(r0 + 2 * o + 4);
-        const __m128 b0 = _mm_loadu_ps(r1 + 2 * o), b1 = _mm_loadu_ps(r1 + 2 * o + 4);
-        const __m128 v0 = _mm_shuffle_ps(a0, a1, _MM_SHUFFLE(2, 0, 2, 0)), v1 = _mm_shuffle_ps(a0, a1, _MM_SHUFFLE(3, 1, 3, 1));
-        const __m128 v2 = _mm_shuffle_ps(b0, b1, _MM_SHUFFLE(2, 0, 2, 0)), v3 = _mm_shuffle_ps(b0, b1, _MM_SHUFFLE(3, 1, 3, 1));
-        const __m128 t1 = better4(v1, v0), bt1 = better4(v3, v2);
-        const __m128 top = select4(t1, v1, v0), bot = select4(bt1, v3, v2);
-        const __m128i ti = select4i(t1, _mm_add_epi32(i0, one), i0);
-        const __m128i i2 = _mm_add_epi32(i0, wv);
-        const __m128i bi = select4i(bt1, _mm_add_epi32(i2, one), i2);
-        const __m128 takeBot = better4(bot, top);
-        __m128 best = select4(takeBot, bot, top);
-        __m128i at = select4i(takeBot, bi, ti);
-        if (p.relu) {
-          const __m128 pos = _mm_cmpgt_ps(best, _mm_setzero_ps());
-          best = _mm_and_ps(pos, best);
-          at = select4i(pos, at, _mm_set1_epi32(-1));
-        }
-        _mm_storeu_ps(orow + o, best);
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(arow + o), at);
-      };
-      for (; ow + 4 <= outW; ow += 4) four(ow);
-      if (ow < outW && outW >= 4) {
-        four(outW - 4);
-        ow = outW;
-      }
-#endif
-      for (; ow < outW; ow++) {
-        pick_2x2(r0[2 * ow], r0[2 * ow + 1], r1[2 * ow], r1[2 * ow + 1], base + static_cast<int32_t>(2 * ow), w32,
-                 orow + ow, arow + ow);
-        if (p.relu) relu_pick(orow + ow, arow + ow);
-      }
+      row(PoolRow{r0, r0 + w, static_cast<int32_t>(2 * oh * w), w, outW, xSize - (r0 + w - x), p.relu,
+                  out + (pl * outH + oh) * outW, argmax + (pl * outH + oh) * outW});
     }
   }
 }
