@@ -199,6 +199,23 @@ describe('native kernels: elementwise', { skip }, () => {
     }
   });
 
+  test('leakyRelu and leakyReluGrad: in place, aliased, 1e6 elements (every thread)', () => {
+    for (const n of [1_000_003, 37]) {
+      const x = withSpecials(randF32(n, -4, 4)), g = randF32(n);
+      const [[a], [b]] = both([new Float32Array(n)], (k, [o]) => k.unary('leakyRelu', x, o, 0.2));
+      exact(a, b, `leakyRelu n=${n}`);
+      const [[c], [d]] = both([clone(x)], (k, [o]) => k.unary('leakyRelu', o, o, 0.2));
+      exact(c, d, `leakyRelu in place n=${n}`);
+      exact(c, a, `leakyRelu in place = out of place n=${n}`);
+      const [[e], [f]] = both([new Float32Array(n)], (k, [o]) => k.binary('leakyReluGrad', g, [n], x, [n], o, [n], 0.2));
+      exact(e, f, `leakyReluGrad n=${n}`);
+      // the gradient written over the incoming gradient (out aliasing the first operand)
+      const [[u], [v]] = both([clone(g)], (k, [o]) => k.binary('leakyReluGrad', o, [n], x, [n], o, [n], 0.2));
+      exact(u, v, `leakyReluGrad aliased n=${n}`);
+      exact(u, e, `leakyReluGrad aliased = not aliased n=${n}`);
+    }
+  });
+
   test('where: float and int32 conditions and data, broadcasting', () => {
     const cases: [number[], number[], number[]][] = [
       [[3, 4], [3, 4], [4]], [[4], [3, 1], []], [[2, 1, 5], [1, 3, 1], [2, 3, 5]], [[0, 3], [3], []], [[1000, 70], [70], [1000, 1]],
@@ -549,12 +566,12 @@ describe('native kernels: pooling', { skip }, () => {
 
   const narrowed = process.env.MYELIN_GEMM_PATH;
   if (narrowed !== 'generic' && narrowed !== 'avx2') {
-    test('the portable and AVX2 copies pass the pooling tests too', () => {
+    test('the portable and AVX2 copies pass the pooling, elementwise and batch-norm tests too', () => {
       for (const path of ['generic', 'avx2']) {
         // without the parent runner's context, so that the child reports through its exit status
         const env: NodeJS.ProcessEnv = { ...process.env, MYELIN_GEMM_PATH: path };
         delete env.NODE_TEST_CONTEXT;
-        const r = spawnSync(process.execPath, ['--test', '--test-name-pattern=pooling', fileURLToPath(import.meta.url)], { env, encoding: 'utf8' });
+        const r = spawnSync(process.execPath, ['--test', '--test-name-pattern=pooling|unary|binary|leaky|batchNorm', fileURLToPath(import.meta.url)], { env, encoding: 'utf8' });
         assert.equal(r.status, 0, `MYELIN_GEMM_PATH=${path}:\n${r.stdout.slice(-3000)}${r.stderr.slice(-2000)}`);
         assert.match(r.stdout, /# pass [1-9]/, 'the pooling tests ran');
       }

@@ -1,12 +1,13 @@
-// Batch norm and layer norm, forward and backward, as src/backend/js/normalize.ts. Batch norm
-// does its arithmetic in double in the same order as the js kernels (whose numbers are
-// doubles), so results agree with them to the last bit or nearly so.
+// Batch norm and layer norm, forward and backward, as src/backend/js/normalize.ts, compiled for
+// AVX-512, AVX2+FMA and the baseline ISA and chosen at run time (as rnn.cc). Sums run in double
+// over 16 independent lanes (a single running sum was bound by the latency of its adds: batch
+// norm's moments took 10x a relu of the same size).
 //
-// Layer norm (every transformer block runs two) is vectorised instead: row sums (mean,
-// variance, the backward's sum(g) and sum(g * xhat)) in double over 16 lanes, the elementwise
-// passes in float, compiled for AVX-512, AVX2+FMA and the baseline ISA and chosen at run time
-// (as rnn.cc); rows are split over the pool. Results agree with the js kernel within float
-// rounding (a few ulp), not bit for bit.
+// Batch norm keeps all its arithmetic in double, as the js kernels (whose numbers are doubles),
+// so results agree with them to a few double roundings; channels (or planes) are split over
+// the pool. Layer norm (every transformer block runs two) does its elementwise passes in float:
+// results agree with the js kernel within float rounding (a few ulp), not bit for bit; rows
+// are split over the pool.
 
 #include <algorithm>
 #include <cmath>
@@ -14,87 +15,6 @@
 
 #include "kernels.h"
 #include "strided.h"
-
-namespace myelin {
-namespace kernels {
-
-void channel_moments_f32(const float* x, int64_t n, int64_t c, int64_t spatial, float* mean, float* variance) {
-  const int64_t count = n * spatial;
-  parallel_range(c, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, 2 * count)), [&](int64_t lo, int64_t hi) {
-    for (int64_t ch = lo; ch < hi; ch++) {
-      // two passes (mean, then squared deviations) avoid the cancellation of E[x^2] - E[x]^2
-      double s = 0;
-      for (int64_t b = 0; b < n; b++) {
-        const float* p = x + (b * c + ch) * spatial;
-        for (int64_t i = 0; i < spatial; i++) s += static_cast<double>(p[i]);
-      }
-      const double m = s / static_cast<double>(count);
-      double v = 0;
-      for (int64_t b = 0; b < n; b++) {
-        const float* p = x + (b * c + ch) * spatial;
-        for (int64_t i = 0; i < spatial; i++) {
-          const double d = static_cast<double>(p[i]) - m;
-          v += d * d;
-        }
-      }
-      mean[ch] = static_cast<float>(m);
-      variance[ch] = static_cast<float>(v / static_cast<double>(count));
-    }
-  });
-}
-
-void batch_norm_apply_f32(const float* x, int64_t n, int64_t c, int64_t spatial, const float* mean, const float* invStd,
-                          const float* gamma, const float* beta, float* out) {
-  // planes (b, ch) in parallel
-  parallel_range(n * c, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, spatial)), [&](int64_t lo, int64_t hi) {
-    for (int64_t pl = lo; pl < hi; pl++) {
-      const int64_t ch = pl % c;
-      const double scale = static_cast<double>(invStd[ch]) * (gamma ? static_cast<double>(gamma[ch]) : 1.0);
-      const double shift = (beta ? static_cast<double>(beta[ch]) : 0.0) - static_cast<double>(mean[ch]) * scale;
-      const float* p = x + pl * spatial;
-      float* o = out + pl * spatial;
-      for (int64_t i = 0; i < spatial; i++) o[i] = static_cast<float>(static_cast<double>(p[i]) * scale + shift);
-    }
-  });
-}
-
-void batch_norm_backward_f32(const float* x, const float* dy, int64_t n, int64_t c, int64_t spatial, const float* mean,
-                             const float* invStd, const float* gamma, bool batchStats, float* dx, float* dgamma,
-                             float* dbeta) {
-  const double count = static_cast<double>(n * spatial);
-  parallel_range(c, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, 3 * n * spatial)), [&](int64_t lo, int64_t hi) {
-    for (int64_t ch = lo; ch < hi; ch++) {
-      const double m = mean[ch], is = invStd[ch];
-      double sdy = 0, sdyx = 0;
-      for (int64_t b = 0; b < n; b++) {
-        const int64_t base = (b * c + ch) * spatial;
-        for (int64_t i = 0; i < spatial; i++) {
-          const double g = dy[base + i];
-          sdy += g;
-          sdyx += g * (static_cast<double>(x[base + i]) - m) * is;
-        }
-      }
-      if (dgamma) dgamma[ch] = static_cast<float>(sdyx);
-      if (dbeta) dbeta[ch] = static_cast<float>(sdy);
-      if (!dx) continue;
-      const double k = (gamma ? static_cast<double>(gamma[ch]) : 1.0) * is;
-      const double a = sdy / count, bb = sdyx / count;
-      for (int64_t b = 0; b < n; b++) {
-        const int64_t base = (b * c + ch) * spatial;
-        if (batchStats) {
-          for (int64_t i = 0; i < spatial; i++)
-            dx[base + i] = static_cast<float>(
-                k * (static_cast<double>(dy[base + i]) - a - (static_cast<double>(x[base + i]) - m) * is * bb));
-        } else {
-          for (int64_t i = 0; i < spatial; i++) dx[base + i] = static_cast<float>(k * static_cast<double>(dy[base + i]));
-        }
-      }
-    }
-  });
-}
-
-}  // namespace kernels
-}  // namespace myelin
 
 // --- layer norm ------------------------------------------------------------------------------
 
@@ -238,6 +158,86 @@ MYELIN_INLINE void ln_backward_rows(const float* x, const float* dy, int64_t n, 
   }
 }
 
+// --- batch norm: one channel's n planes of `spatial` values, planes c * spatial apart ---
+
+/** Channels [c0, c1): mean and biased variance, in double (two passes: no cancellation). */
+MYELIN_INLINE void bn_moments_channels(const float* x, int64_t n, int64_t c, int64_t spatial, float* R mean,
+                                       float* R variance, int64_t c0, int64_t c1) {
+  const double count = static_cast<double>(n * spatial);
+  for (int64_t ch = c0; ch < c1; ch++) {
+    double s = 0;
+    for (int64_t b = 0; b < n; b++) s += row_sum(x + (b * c + ch) * spatial, spatial);
+    const double m = s / count;
+    double v = 0;
+    for (int64_t b = 0; b < n; b++) v += row_sq_dev(x + (b * c + ch) * spatial, spatial, m);
+    mean[ch] = static_cast<float>(m);
+    variance[ch] = static_cast<float>(v / count);
+  }
+}
+
+/** Planes [p0, p1) of out = (x - mean) * invStd * gamma + beta, in double. */
+MYELIN_INLINE void bn_apply_planes(const float* x, int64_t c, int64_t spatial, const float* R mean,
+                                   const float* R invStd, const float* R gamma, const float* R beta, float* out,
+                                   int64_t p0, int64_t p1) {
+  for (int64_t pl = p0; pl < p1; pl++) {
+    const int64_t ch = pl % c;
+    const double scale = static_cast<double>(invStd[ch]) * (gamma ? static_cast<double>(gamma[ch]) : 1.0);
+    const double shift = (beta ? static_cast<double>(beta[ch]) : 0.0) - static_cast<double>(mean[ch]) * scale;
+    const float* R p = x + pl * spatial;
+    float* R o = out + pl * spatial;
+    for (int64_t i = 0; i < spatial; i++) o[i] = static_cast<float>(static_cast<double>(p[i]) * scale + shift);
+  }
+}
+
+/** sum_j d[j] * (p[j] - m) in double (the same loop shape as row_sq_dev, which GCC vectorises). */
+MYELIN_INLINE double row_dot_dev(const float* R p, const float* R d, int64_t n, double m) {
+  double acc[kLanes] = {};
+  int64_t j = 0;
+  for (; j + kLanes <= n; j += kLanes)
+    for (int k = 0; k < kLanes; k++) acc[k] += static_cast<double>(d[j + k]) * (static_cast<double>(p[j + k]) - m);
+  double s = 0;
+  for (; j < n; j++) s += static_cast<double>(d[j]) * (static_cast<double>(p[j]) - m);
+  for (int k = 0; k < kLanes; k++) s += acc[k];
+  return s;
+}
+
+/** Channels [c0, c1) of batch norm's backward (see batch_norm_backward_f32), in double. */
+MYELIN_INLINE void bn_backward_channels(const float* x, const float* dy, int64_t n, int64_t c, int64_t spatial,
+                                        const float* R mean, const float* R invStd, const float* R gamma,
+                                        bool batchStats, float* dx, float* R dgamma, float* R dbeta, int64_t c0,
+                                        int64_t c1) {
+  const double count = static_cast<double>(n * spatial);
+  for (int64_t ch = c0; ch < c1; ch++) {
+    const double m = mean[ch], is = invStd[ch];
+    double sdy = 0, sdxm = 0;  // sum(dy), sum(dy * (x - mean))
+    for (int64_t b = 0; b < n; b++) {
+      const int64_t base = (b * c + ch) * spatial;
+      // two passes over the plane (in cache): one loop with both sums vectorised poorly
+      sdy += row_sum(dy + base, spatial);
+      sdxm += row_dot_dev(x + base, dy + base, spatial, m);
+    }
+    const double sdyx = sdxm * is;  // sum(dy * xhat)
+    if (dgamma) dgamma[ch] = static_cast<float>(sdyx);
+    if (dbeta) dbeta[ch] = static_cast<float>(sdy);
+    if (!dx) continue;
+    const double k = (gamma ? static_cast<double>(gamma[ch]) : 1.0) * is;
+    // dx = k * (dy - mean(dy) - xhat * mean(dy * xhat)) = k * dy - k * mean(dy) - (x - m) * k * is * mean(dy * xhat)
+    const double a = sdy / count, bb = sdyx / count;
+    for (int64_t b = 0; b < n; b++) {
+      const int64_t base = (b * c + ch) * spatial;
+      const float* R xp = x + base;
+      const float* R d = dy + base;
+      float* R o = dx + base;
+      if (batchStats) {
+        for (int64_t i = 0; i < spatial; i++)
+          o[i] = static_cast<float>(k * (static_cast<double>(d[i]) - a - (static_cast<double>(xp[i]) - m) * is * bb));
+      } else {
+        for (int64_t i = 0; i < spatial; i++) o[i] = static_cast<float>(k * static_cast<double>(d[i]));
+      }
+    }
+  }
+}
+
 /** acc[j] += part[j] for j < n. */
 MYELIN_INLINE void add_into(float* R acc, const float* R part, int64_t n) {
   for (int64_t j = 0; j < n; j++) acc[j] += part[j];
@@ -250,6 +250,11 @@ struct NormSet {
   void (*backward)(const float*, const float*, int64_t, const float*, const float*, const float*, float*, float*,
                    float*, int64_t, int64_t);
   void (*add)(float*, const float*, int64_t);
+  void (*bn_moments)(const float*, int64_t, int64_t, int64_t, float*, float*, int64_t, int64_t);
+  void (*bn_apply)(const float*, int64_t, int64_t, const float*, const float*, const float*, const float*, float*,
+                   int64_t, int64_t);
+  void (*bn_backward)(const float*, const float*, int64_t, int64_t, int64_t, const float*, const float*, const float*,
+                      bool, float*, float*, float*, int64_t, int64_t);
 };
 
 #define MYELIN_NORM_SET(suffix, ATTR)                                                                                 \
@@ -262,7 +267,21 @@ struct NormSet {
     ln_backward_rows(x, dy, n, m, s, g, dx, dg, db, r0, r1);                                                          \
   }                                                                                                                   \
   ATTR void add_into_##suffix(float* acc, const float* part, int64_t n) { add_into(acc, part, n); }                  \
-  const NormSet kNorm_##suffix = {#suffix, ln_forward_##suffix, ln_backward_##suffix, add_into_##suffix};
+  ATTR void bn_moments_##suffix(const float* x, int64_t n, int64_t c, int64_t sp, float* m, float* v, int64_t c0,     \
+                                int64_t c1) {                                                                         \
+    bn_moments_channels(x, n, c, sp, m, v, c0, c1);                                                                   \
+  }                                                                                                                   \
+  ATTR void bn_apply_##suffix(const float* x, int64_t c, int64_t sp, const float* m, const float* s, const float* g,  \
+                              const float* b, float* o, int64_t p0, int64_t p1) {                                     \
+    bn_apply_planes(x, c, sp, m, s, g, b, o, p0, p1);                                                                 \
+  }                                                                                                                   \
+  ATTR void bn_backward_##suffix(const float* x, const float* dy, int64_t n, int64_t c, int64_t sp, const float* m,   \
+                                 const float* s, const float* g, bool st, float* dx, float* dg, float* db, int64_t c0, \
+                                 int64_t c1) {                                                                        \
+    bn_backward_channels(x, dy, n, c, sp, m, s, g, st, dx, dg, db, c0, c1);                                           \
+  }                                                                                                                   \
+  const NormSet kNorm_##suffix = {#suffix,           ln_forward_##suffix, ln_backward_##suffix, add_into_##suffix,     \
+                                  bn_moments_##suffix, bn_apply_##suffix, bn_backward_##suffix};
 
 MYELIN_FOR_EACH_ISA(MYELIN_NORM_SET)
 #undef MYELIN_NORM_SET
@@ -323,5 +342,31 @@ void layer_norm_backward_f32(const float* x, const float* dy, int64_t rows, int6
   }
 }
 
+void channel_moments_f32(const float* x, int64_t n, int64_t c, int64_t spatial, float* mean, float* variance) {
+  const NormSet& k = norm_set();
+  parallel_range(c, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, 2 * n * spatial)), [&](int64_t lo, int64_t hi) {
+    k.bn_moments(x, n, c, spatial, mean, variance, lo, hi);
+  });
+}
+
+void batch_norm_apply_f32(const float* x, int64_t n, int64_t c, int64_t spatial, const float* mean, const float* invStd,
+                          const float* gamma, const float* beta, float* out) {
+  const NormSet& k = norm_set();
+  // planes (b, ch) in parallel
+  parallel_range(n * c, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, spatial)), [&](int64_t lo, int64_t hi) {
+    k.bn_apply(x, c, spatial, mean, invStd, gamma, beta, out, lo, hi);
+  });
+}
+
+void batch_norm_backward_f32(const float* x, const float* dy, int64_t n, int64_t c, int64_t spatial, const float* mean,
+                             const float* invStd, const float* gamma, bool batchStats, float* dx, float* dgamma,
+                             float* dbeta) {
+  const NormSet& k = norm_set();
+  parallel_range(c, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, 3 * n * spatial)), [&](int64_t lo, int64_t hi) {
+    k.bn_backward(x, dy, n, c, spatial, mean, invStd, gamma, batchStats, dx, dgamma, dbeta, lo, hi);
+  });
+}
+
 }  // namespace kernels
 }  // namespace myelin
+
