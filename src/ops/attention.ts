@@ -40,7 +40,7 @@ export function matmulNT(aIn: Tensor, bIn: Tensor): Tensor {
     throw new Error(`matmulNT: batch dimensions of ${shapeToString(a.shape)} and ${shapeToString(b.shape)} differ`);
   }
   const strideB = shared ? 0 : N * Kd;
-  const out = empty([...batchShape, M, N], dtype);
+  const out = emptyOutput([...batchShape, M, N], dtype);
   K().matmul(a.storage, b.storage, out.storage, { batch, m: M, n: N, k: Kd, transA: false, transB: true, strideA: M * Kd, strideB, accumulate: false });
   return record('matmulNT', out, [a, b], (g) => {
     let ga: Tensor | null = null, gb: Tensor | null = null;

@@ -17,7 +17,7 @@ import type { Conv2dParams } from '../backend/backend.js';
 import { record } from '../autograd/graph.js';
 import { shapeToString } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { empty, K, requireFloat } from './util.js';
+import { empty, emptyOutput, K, requireFloat } from './util.js';
 import { pair, type Pair } from './conv.js';
 import { reshape } from './shape.js';
 import { sum } from './reduce.js';
@@ -79,17 +79,17 @@ export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | n
   };
   const k = K();
   const outShape = [n, cOut, outH, outW];
-  let out = empty(outShape, x.dtype);
+  let out = emptyOutput(outShape, x.dtype);
   k.conv2dBackwardData(x.storage, weight.storage, out.storage, p);
   if (bias) {
-    const withBias = empty(outShape, x.dtype);
+    const withBias = emptyOutput(outShape, x.dtype);
     k.binary('add', out.storage, outShape, bias.storage, [1, cOut, 1, 1], withBias.storage, outShape);
     out = withBias;
   }
   const y = record(op, out, [x, weight, bias ?? null], (g) => {
     let gx: Tensor | null = null, gw: Tensor | null = null;
-    if (x.requiresGrad) { gx = empty(x.shape, g.dtype); K().conv2d(g.storage, weight.storage, null, gx.storage, p); }
-    if (weight.requiresGrad) { gw = empty(weight.shape, g.dtype); K().conv2dBackwardWeight(g.storage, x.storage, gw.storage, p); }
+    if (x.requiresGrad) { gx = emptyOutput(x.shape, g.dtype); K().conv2d(g.storage, weight.storage, null, gx.storage, p); }
+    if (weight.requiresGrad) { gw = emptyOutput(weight.shape, g.dtype); K().conv2dBackwardWeight(g.storage, x.storage, gw.storage, p); }
     const gb = bias && bias.requiresGrad ? sum(g, [0, 2, 3]) : null;
     return [gx, gw, gb];
   });

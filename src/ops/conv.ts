@@ -148,7 +148,7 @@ export function avgPool2d(input: Tensor, kernelSize: Pair, options: Pool2dOption
   requireFloat(input, 'avgPool2d');
   const { x4: x, unbatch } = batched(input, 'avgPool2d');
   const p = poolParams(x, kernelSize, options, 'avgPool2d', false);
-  const out = empty([p.n, p.c, p.outH, p.outW], x.dtype);
+  const out = emptyOutput([p.n, p.c, p.outH, p.outW], x.dtype);
   K().avgPool2d(x.storage, out.storage, p);
   return unbatch(record('avgPool2d', out, [x], (g) => {
     const gx = empty(x.shape, g.dtype);

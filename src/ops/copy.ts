@@ -3,11 +3,11 @@
 import { record } from '../autograd/graph.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { isFloating, type DType } from '../tensor/dtype.js';
-import { castTo, empty, K } from './util.js';
+import { castTo, empty, emptyOutput, K } from './util.js';
 
 /** A copy with its own storage; gradients pass straight through. */
 export function clone(x: Tensor): Tensor {
-  const out = empty(x.shape, x.dtype);
+  const out = emptyOutput(x.shape, x.dtype);
   K().copy(x.storage, out.storage);
   return record('clone', out, [x], (g) => [g]);
 }

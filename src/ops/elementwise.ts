@@ -127,7 +127,7 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const shape = broadcastShapes(broadcastShapes(cond.shape, x.shape, 'where'), y.shape, 'where');
   const dtype = commonDType(x, y);
   const xc = castTo(x, dtype), yc = castTo(y, dtype);
-  const out = empty(shape, dtype);
+  const out = emptyOutput(shape, dtype);
   K().where(cond.storage, cond.shape, xc.storage, xc.shape, yc.storage, yc.shape, out.storage, shape);
   return record('where', out, [x, y], (g) => [
     x.requiresGrad ? sumToShape(where(cond, g, 0), x.shape) : null,

@@ -3,7 +3,7 @@
 import { record } from '../autograd/graph.js';
 import { shapeToString } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { empty, K, requireInt } from './util.js';
+import { empty, emptyOutput, K, requireInt } from './util.js';
 
 /**
  * out[..., :] = weight[indices[...], :]. The gradient scatters back into the table; rows at
@@ -13,7 +13,7 @@ export function embedding(indices: Tensor, weight: Tensor, paddingIdx: number | 
   requireInt(indices, 'embedding', 'indices');
   if (weight.ndim !== 2) throw new Error(`embedding: weight must be [num, dim], got ${shapeToString(weight.shape)}`);
   const [num, dim] = weight.shape;
-  const out = empty([...indices.shape, dim], weight.dtype);
+  const out = emptyOutput([...indices.shape, dim], weight.dtype);
   K().gatherRows(weight.storage, num, dim, indices.storage, out.storage);
   return record('embedding', out, [weight], (g) => {
     const gw = empty(weight.shape, g.dtype);

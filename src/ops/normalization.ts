@@ -4,7 +4,7 @@ import { record } from '../autograd/graph.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { numel, shapeToString } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { empty, K, requireFloat } from './util.js';
+import { empty, emptyOutput, K, requireFloat } from './util.js';
 
 export interface BatchNormOptions {
   /** Use the batch's statistics (and update the running ones) rather than the running ones. */
@@ -60,12 +60,12 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
     k.unary('affine', runningVar.storage, invStd.storage, 1, eps);
     k.unary('rsqrt', invStd.storage, invStd.storage);
   }
-  const out = empty(x.shape, x.dtype);
+  const out = emptyOutput(x.shape, x.dtype);
   k.batchNormApply(x.storage, n, c, spatial, mean.storage, invStd.storage, weight?.storage ?? null, bias?.storage ?? null, out.storage);
   return record('batchNorm', out, [x, weight, bias], (g) => {
-    const gx = x.requiresGrad ? empty(x.shape, g.dtype) : null;
-    const gw = weight?.requiresGrad ? empty([c], g.dtype) : null;
-    const gb = bias?.requiresGrad ? empty([c], g.dtype) : null;
+    const gx = x.requiresGrad ? emptyOutput(x.shape, g.dtype) : null;
+    const gw = weight?.requiresGrad ? emptyOutput([c], g.dtype) : null;
+    const gb = bias?.requiresGrad ? emptyOutput([c], g.dtype) : null;
     k.batchNormBackward(x.storage, g.storage, n, c, spatial, mean.storage, invStd.storage, weight?.storage ?? null,
       training, gx?.storage ?? null, gw?.storage ?? null, gb?.storage ?? null);
     return [gx, gw, gb];
@@ -91,12 +91,12 @@ export function layerNorm(x: Tensor, normalizedShape: readonly number[], weight:
     if (t && t.size !== n) throw new Error(`layerNorm: ${name} ${shapeToString(t.shape)} does not match normalizedShape ${shapeToString(normalizedShape)}`);
   }
   const k = K();
-  const out = empty(x.shape, x.dtype), mean = empty([rows], x.dtype), invStd = empty([rows], x.dtype);
+  const out = emptyOutput(x.shape, x.dtype), mean = emptyOutput([rows], x.dtype), invStd = emptyOutput([rows], x.dtype);
   k.layerNorm(x.storage, rows, n, weight?.storage ?? null, bias?.storage ?? null, eps, out.storage, mean.storage, invStd.storage);
   return record('layerNorm', out, [x, weight, bias], (g) => {
-    const gx = x.requiresGrad ? empty(x.shape, g.dtype) : null;
-    const gw = weight?.requiresGrad ? empty(weight.shape, g.dtype) : null;
-    const gb = bias?.requiresGrad ? empty(bias.shape, g.dtype) : null;
+    const gx = x.requiresGrad ? emptyOutput(x.shape, g.dtype) : null;
+    const gw = weight?.requiresGrad ? emptyOutput(weight.shape, g.dtype) : null;
+    const gb = bias?.requiresGrad ? emptyOutput(bias.shape, g.dtype) : null;
     k.layerNormBackward(x.storage, g.storage, rows, n, mean.storage, invStd.storage, weight?.storage ?? null,
       gx?.storage ?? null, gw?.storage ?? null, gb?.storage ?? null);
     return [gx, gw, gb];

@@ -6,7 +6,7 @@ import { record } from '../autograd/graph.js';
 import { checkShape, normalizeAxis, numel, shapeToString, sameShape, splitAt } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { promoteTypes, type DType } from '../tensor/dtype.js';
-import { castTo, empty, K, requireInt, sumToShape } from './util.js';
+import { castTo, empty, emptyOutput, K, requireInt, sumToShape } from './util.js';
 
 /** A new shape over the same elements; one dimension may be -1 (inferred). */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
@@ -80,7 +80,7 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
     }
   });
   if (sameShape(target, x.shape)) return x;
-  const out = empty(target, x.dtype);
+  const out = emptyOutput(target, x.dtype);
   K().expand(x.storage, x.shape, out.storage, target);
   return record('expand', out, [x], (g) => [sumToShape(g, x.shape)]);
 }
@@ -95,7 +95,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   // moving only size-1 dimensions does not change the element order
   const nonUnit = perm.filter((p) => x.shape[p] !== 1);
   if (nonUnit.every((p, i) => i === 0 || p > nonUnit[i - 1])) return reshape(x, outShape);
-  const out = empty(outShape, x.dtype);
+  const out = emptyOutput(outShape, x.dtype);
   K().permute(x.storage, x.shape, perm, out.storage);
   const inverse = new Array<number>(perm.length);
   perm.forEach((p, i) => { inverse[p] = i; });
@@ -125,7 +125,7 @@ export function narrow(x: Tensor, axis: number, start: number, length: number): 
   if (s === 0 && length === size) return x;
   const begin = x.shape.map((_, i) => (i === a ? s : 0));
   const outShape = x.shape.map((d, i) => (i === a ? length : d));
-  const out = empty(outShape, x.dtype);
+  const out = emptyOutput(outShape, x.dtype);
   K().slice(x.storage, x.shape, begin, out.storage, outShape);
   return record('narrow', out, [x], (g) => {
     const gx = empty(x.shape, g.dtype);
@@ -229,7 +229,7 @@ export function indexSelect(x: Tensor, axis: number, index: Tensor): Tensor {
   if (a !== 0) return transpose(indexSelect(transpose(x, 0, a), 0, index), 0, a);
   const [, rows, dim] = splitAt(x.shape, 0);
   const outShape = [index.size, ...x.shape.slice(1)];
-  const out = empty(outShape, x.dtype);
+  const out = emptyOutput(outShape, x.dtype);
   K().gatherRows(x.storage, rows, dim, index.storage, out.storage);
   return record('indexSelect', out, [x], (g) => {
     const gx = empty(x.shape, g.dtype);
@@ -249,7 +249,7 @@ export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
     throw new Error(`gather: index shape ${shapeToString(index.shape)} must match input ${shapeToString(x.shape)} except along axis ${a}`);
   }
   const [outer, n, inner] = splitAt(x.shape, a);
-  const out = empty(index.shape, x.dtype);
+  const out = emptyOutput(index.shape, x.dtype);
   K().takeAlongAxis(x.storage, outer, n, inner, index.storage, out.storage);
   return record('gather', out, [x], (g) => {
     const gx = empty(x.shape, g.dtype);

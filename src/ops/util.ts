@@ -44,7 +44,7 @@ export function asTensors(a: TensorLike, b: TensorLike, op: string): [Tensor, Te
 /** Casts without recording a graph edge when the dtype already matches. */
 export function castTo(t: Tensor, dtype: DType): Tensor {
   if (t.dtype === dtype) return t;
-  const out = empty(t.shape, dtype);
+  const out = emptyOutput(t.shape, dtype);
   K().cast(t.storage, out.storage);
   return out;
 }
