@@ -500,6 +500,14 @@ describe('native kernels: convolution', { skip }, () => {
     conv(1, 3, 64, 64, 8, 3, 3, { stride: [2, 2], pad: [1, 1] });
     conv(2, 16, 40, 40, 8, 1, 1); // pointwise on whole images
   });
+
+  test('padded / strided / dilated convolutions (phase copies): DCGAN shapes, pieces of images, rows over the column limit', () => {
+    conv(8, 64, 14, 14, 128, 4, 4, { stride: [2, 2], pad: [1, 1] }); // the DCGAN discriminator's second layer
+    conv(6, 1, 28, 28, 64, 4, 4, { stride: [2, 2], pad: [1, 1] }); // and its first
+    conv(2, 64, 121, 119, 4, 3, 3, { stride: [2, 3], pad: [0, 2], dil: [2, 1] }); // K * hw over the limit: pieces of rows
+    conv(1, 64, 3, 2000, 2, 3, 3, { pad: [1, 1] }); // one output row alone over the column limit
+    conv(2, 3, 9, 8, 5, 4, 3, { stride: [3, 2], pad: [3, 1], dil: [1, 2], bias: false }); // padding on every side of a tap
+  });
 });
 
 // --- pooling -------------------------------------------------------------------------------------

@@ -8,10 +8,13 @@
 //   forward:         Y [coutG x cols] = W[g] [coutG x K] * col [K x cols]         (+ bias)
 //   backward data:   col = W[g]^T * dY [coutG x cols], then col2im adds it into dx
 //   backward weight: dW[g] += dY [coutG x cols] * col^T
-// with K = cinG * kh * kw rows of col, one per kernel tap. A block inside one image reads and
-// writes the NCHW tensors in place (leading dimension hw); a multi-image block goes through a
-// [coutG x cols] scratch matrix. 1x1 / stride 1 / unpadded convolutions use the input itself
-// as col when the block lies in one image.
+// with K = cinG * kh * kw rows of col, one per kernel tap. im2col copies whole output rows:
+// from the input itself for stride-1 unpadded convolutions, else from a zero-padded copy of
+// the image split by stride phase (see Phases), so every run is contiguous. A block inside
+// one image (a piece of whole output rows) reads and writes the NCHW tensors in place (leading
+// dimension hw); a multi-image block goes through a [coutG x cols] scratch matrix. 1x1 /
+// stride 1 / unpadded convolutions use the input itself as col when the block lies in one
+// image.
 //
 // Blocks run in parallel (one single-threaded GEMM each; every task has its own scratch) when
 // there are at least as many as threads, handed out dynamically; otherwise they run one after
@@ -88,9 +91,11 @@ Schedule schedule(const ConvShape& s, const Geo& g) {
   const int64_t threads = get_num_threads();
   const int64_t maxCols = std::max<int64_t>(1, kColLimit / std::max<int64_t>(1, g.K));
   if (g.hw >= kTargetCols || g.hw * 2 > maxCols) {
-    // blocks inside images: each image in pieces of at most maxCols columns
-    const int64_t pieces = (g.hw + maxCols - 1) / maxCols;
-    const int64_t per = (g.hw + pieces - 1) / pieces;
+    // blocks inside images: each image in pieces of whole output rows, at most maxCols columns
+    // (or one row, if a row alone is longer)
+    const int64_t rowsPer = std::max<int64_t>(1, maxCols / s.outW);
+    const int64_t pieces = (s.outH + rowsPer - 1) / rowsPer;
+    const int64_t per = ((s.outH + pieces - 1) / pieces) * s.outW;
     for (int64_t b = 0; b < s.n; b++) {
       Unit u{static_cast<int64_t>(sc.blocks.size()), 0, b, b + 1};
       for (int64_t q = 0; q < g.hw; q += per) sc.blocks.push_back({b * g.hw + q, b * g.hw + std::min(g.hw, q + per)});
@@ -122,18 +127,7 @@ float* scratch(std::vector<float>& v, int64_t size) {
   if (static_cast<int64_t>(v.size()) < size) v.resize(static_cast<size_t>(size));
   return v.data();
 }
-thread_local std::vector<float> tlsCol, tlsTmp;
-
-/** Valid output columns [lo, hi) for which iw = ow * stride - pad + off lies in [0, size). */
-inline void valid_range(int64_t size, int64_t outSize, int64_t stride, int64_t pad, int64_t off, int64_t* lo, int64_t* hi) {
-  const int64_t base = off - pad;  // iw = ow * stride + base
-  int64_t l = base >= 0 ? 0 : (-base + stride - 1) / stride;
-  int64_t h = size - 1 - base < 0 ? 0 : (size - 1 - base) / stride + 1;
-  l = std::min(l, outSize);
-  h = std::max(l, std::min(h, outSize));
-  *lo = l;
-  *hi = h;
-}
+thread_local std::vector<float> tlsCol, tlsTmp, tlsPhase;
 
 /**
  * d[0, n) = s[0, n) for the short runs of small images (3 to 26 values in the seed CNN).
@@ -175,78 +169,102 @@ inline void run_copy(float* __restrict d, float* __restrict src, int64_t n) {
 }
 
 /**
- * im2col (COL2IM: col2im) of whole output rows [oh0, oh1) of an unpadded stride-1
- * convolution: every window tap is inside the image, so each (tap, output row) is one run
- * of outW input values with no bounds to work out. Most of the seed CNN's convolution time
- * outside GEMM was the general path's per-run bookkeeping around runs of 3 to 26 values.
+ * im2col (COL2IM: col2im) of whole output rows [oh0, oh1) from a source in which every tap's
+ * values for one output row are one contiguous run of outW floats: tap (c, ki, kj) of output
+ * row oh starts at tap(c, ki, kj) + oh * rowStep. No bounds to work out per run: most of the
+ * small convolutions' time outside GEMM was per-run bookkeeping around runs of 3 to 26 values.
  */
-template <bool COL2IM>
-void im2col_rows(const ConvShape& s, const Geo& g, float* xg, int64_t oh0, int64_t oh1, float* col, int64_t ldc) {
-  const int64_t outW = s.outW, w = s.w;
+template <bool COL2IM, class Tap>
+void im2col_rows(const ConvShape& s, const Geo& g, Tap tap, int64_t rowStep, int64_t oh0, int64_t oh1, float* col,
+                 int64_t ldc) {
+  const int64_t outW = s.outW;
   for (int64_t c = 0; c < g.cinG; c++) {
     for (int64_t ki = 0; ki < s.kh; ki++) {
       for (int64_t kj = 0; kj < s.kw; kj++) {
         const int64_t r = (c * s.kh + ki) * s.kw + kj;
         float* d = col + r * ldc;
-        float* src = xg + c * g.planeIn + (oh0 + ki * s.dilationH) * w + kj * s.dilationW;
-        for (int64_t oh = oh0; oh < oh1; oh++, d += outW, src += w) run_copy<COL2IM>(d, src, outW);
+        float* src = tap(c, ki, kj) + oh0 * rowStep;
+        for (int64_t oh = oh0; oh < oh1; oh++, d += outW, src += rowStep) run_copy<COL2IM>(d, src, outW);
       }
     }
   }
 }
 
 /**
- * The im2col rows of one group of one image for output positions [q0, q1), written to col
- * (row stride ldc) starting at column c0. COL2IM: the reverse, xg += col.
- *
- * Rows of output positions are short for small images (11 for the seed CNN's second
- * convolution), so runs are copied with plain loops (vectorised, no memcpy call per run) and
- * the per-run bookkeeping is kept out of the innermost loop.
+ * Padded or strided convolutions read their input through a "phase" copy: the zero-padded
+ * input of one image's group split by stride phase (row ihp % strideH, column iwp % strideW
+ * of the padded input go to phase plane (ihp % sH, iwp % sW), position (ihp / sH, iwp / sW)).
+ * Tap (ki, kj) of output (oh, ow) reads padded input (oh * sH + a, ow * sW + b), with
+ * a = ki * dilationH, b = kj * dilationW: phase (a % sH, b % sW), position
+ * (oh + a / sH, ow + b / sW). So each tap's values for an output row are contiguous, and the
+ * padding is real zeros: im2col is whole-row copies (7-value runs of a stride-2 convolution
+ * on 14x14 had cost a third of the convolution as strided per-run gathers).
+ */
+struct Phases {
+  int64_t sH, sW, rows, cols;  // phase plane rows x cols
+  int64_t plane() const { return rows * cols; }
+  int64_t size(int64_t channels) const { return channels * sH * sW * plane(); }
+};
+
+Phases phases(const ConvShape& s) {
+  Phases ph;
+  ph.sH = s.strideH;
+  ph.sW = s.strideW;
+  ph.rows = s.outH + ((s.kh - 1) * s.dilationH) / s.strideH;
+  ph.cols = s.outW + ((s.kw - 1) * s.dilationW) / s.strideW;
+  return ph;
+}
+
+/** Input columns iw = q * sW + off - padW in [0, w): q in [lo, hi), for a phase row of `cols`. */
+inline void phase_range(int64_t w, int64_t sW, int64_t padW, int64_t off, int64_t cols, int64_t* lo, int64_t* hi) {
+  const int64_t base = off - padW;  // iw = q * sW + base
+  int64_t l = base >= 0 ? 0 : (-base + sW - 1) / sW;
+  int64_t h = w - 1 - base < 0 ? 0 : (w - 1 - base) / sW + 1;
+  l = std::min(l, cols);
+  *lo = l;
+  *hi = std::max(l, std::min(h, cols));
+}
+
+/**
+ * COL2IM false: phase copy `ph` of the group's input planes xg (zeros where padded).
+ * COL2IM true: the reverse, xg += the phase copy's values that lie inside the input.
  */
 template <bool COL2IM>
-void im2col_image(const ConvShape& s, const Geo& g, float* xg, int64_t q0, int64_t q1, float* col, int64_t ldc,
-                  int64_t c0) {
-  const int64_t outW = s.outW, sW = s.strideW;
-  if (g.unitUnpadded && q0 % outW == 0 && q1 % outW == 0) {
-    im2col_rows<COL2IM>(s, g, xg, q0 / outW, q1 / outW, col + c0, ldc);
-    return;
-  }
-  const int64_t oh0 = q0 / outW, oh1 = (q1 - 1) / outW;  // output rows touched (inclusive)
+void phase_copy(const ConvShape& s, const Geo& g, const Phases& P, float* xg, float* ph) {
   for (int64_t c = 0; c < g.cinG; c++) {
     float* plane = xg + c * g.planeIn;
-    for (int64_t ki = 0; ki < s.kh; ki++) {
-      const int64_t ihBase = ki * s.dilationH - s.padH;
-      for (int64_t kj = 0; kj < s.kw; kj++) {
-        const int64_t r = (c * s.kh + ki) * s.kw + kj;
-        // column of output position q: dst[q - q0]
-        float* dst = col + r * ldc + c0 - q0;
-        int64_t owLo, owHi;
-        valid_range(s.w, outW, sW, s.padW, kj * s.dilationW, &owLo, &owHi);
-        const int64_t iwBase = kj * s.dilationW - s.padW;
-        for (int64_t oh = oh0; oh <= oh1; oh++) {
-          const int64_t rowStart = oh * outW;
-          const int64_t ow0 = oh == oh0 ? q0 - rowStart : 0;
-          const int64_t ow1 = oh == oh1 ? q1 - rowStart : outW;
-          float* __restrict d = dst + rowStart;  // d[ow] is position (oh, ow)
-          const int64_t ih = oh * s.strideH + ihBase;
+    for (int64_t pH = 0; pH < P.sH; pH++) {
+      for (int64_t pW = 0; pW < P.sW; pW++) {
+        float* dst = ph + ((c * P.sH + pH) * P.sW + pW) * P.plane();
+        int64_t qLo, qHi;
+        phase_range(s.w, P.sW, s.padW, pW, P.cols, &qLo, &qHi);
+        for (int64_t r = 0; r < P.rows; r++) {
+          float* __restrict d = dst + r * P.cols;
+          const int64_t ih = r * P.sH + pH - s.padH;
           if (ih < 0 || ih >= s.h) {
-            if (!COL2IM) for (int64_t ow = ow0; ow < ow1; ow++) d[ow] = 0.0f;
+            if (!COL2IM) std::fill(d, d + P.cols, 0.0f);
             continue;
           }
-          float* __restrict src = plane + ih * s.w + iwBase;  // src[ow * sW] is the input of (oh, ow)
-          const int64_t a = std::max(ow0, owLo), b = std::max(a, std::min(ow1, owHi));
+          if (qLo == qHi) {
+            if (!COL2IM) std::fill(d, d + P.cols, 0.0f);
+            continue;
+          }
+          // src[i * sW] is the input of phase column qLo + i
+          float* __restrict src = plane + ih * s.w + qLo * P.sW + pW - s.padW;
+          float* __restrict dq = d + qLo;
+          const int64_t n = qHi - qLo;
           if (!COL2IM) {
-            for (int64_t ow = ow0; ow < a; ow++) d[ow] = 0.0f;
-            if (sW == 1) {
-              for (int64_t ow = a; ow < b; ow++) d[ow] = src[ow];
+            std::fill(d, dq, 0.0f);
+            if (P.sW == 1) {
+              copy_run(dq, src, n);
             } else {
-              for (int64_t ow = a; ow < b; ow++) d[ow] = src[ow * sW];
+              for (int64_t i = 0; i < n; i++) dq[i] = src[i * P.sW];
             }
-            for (int64_t ow = b; ow < ow1; ow++) d[ow] = 0.0f;
-          } else if (sW == 1) {
-            for (int64_t ow = a; ow < b; ow++) src[ow] += d[ow];
+            std::fill(d + qHi, d + P.cols, 0.0f);
+          } else if (P.sW == 1) {
+            for (int64_t i = 0; i < n; i++) src[i] += dq[i];
           } else {
-            for (int64_t ow = a; ow < b; ow++) src[ow * sW] += d[ow];
+            for (int64_t i = 0; i < n; i++) src[i * P.sW] += dq[i];
           }
         }
       }
@@ -254,14 +272,42 @@ void im2col_image(const ConvShape& s, const Geo& g, float* xg, int64_t q0, int64
   }
 }
 
-/** im2col (or col2im) of the columns [j0, j1) of group gi into col [K x (j1 - j0)]. */
+/**
+ * The im2col rows of one group of one image for the whole output rows [oh0, oh1), written
+ * to col (row stride ldc). COL2IM: the reverse, xg += col.
+ */
+template <bool COL2IM>
+void im2col_image(const ConvShape& s, const Geo& g, float* xg, int64_t oh0, int64_t oh1, float* col, int64_t ldc) {
+  if (g.unitUnpadded) {  // every tap's row is a run of the input itself
+    const auto tap = [&](int64_t c, int64_t ki, int64_t kj) {
+      return xg + c * g.planeIn + ki * s.dilationH * s.w + kj * s.dilationW;
+    };
+    im2col_rows<COL2IM>(s, g, tap, s.w, oh0, oh1, col, ldc);
+    return;
+  }
+  const Phases P = phases(s);
+  float* ph = scratch(tlsPhase, P.size(g.cinG));
+  if (COL2IM) std::fill(ph, ph + P.size(g.cinG), 0.0f);
+  else phase_copy<false>(s, g, P, xg, ph);
+  const auto tap = [&](int64_t c, int64_t ki, int64_t kj) {
+    const int64_t a = ki * s.dilationH, b = kj * s.dilationW;
+    return ph + ((c * P.sH + a % P.sH) * P.sW + b % P.sW) * P.plane() + (a / P.sH) * P.cols + b / P.sW;
+  };
+  im2col_rows<COL2IM>(s, g, tap, P.cols, oh0, oh1, col, ldc);
+  if (COL2IM) phase_copy<true>(s, g, P, xg, ph);
+}
+
+/**
+ * im2col (or col2im) of the columns [j0, j1) of group gi into col [K x (j1 - j0)]. Blocks
+ * cover whole output rows (see schedule).
+ */
 template <bool COL2IM>
 void im2col_block(const ConvShape& s, const Geo& g, const float* x, int64_t gi, int64_t j0, int64_t j1, float* col) {
   const int64_t cols = j1 - j0;
   for (int64_t j = j0; j < j1;) {
     const int64_t b = j / g.hw, q0 = j % g.hw, q1 = std::min(g.hw, q0 + (j1 - j));
     float* xg = const_cast<float*>(x) + b * g.imageIn + gi * g.cinG * g.planeIn;
-    im2col_image<COL2IM>(s, g, xg, q0, q1, col, cols, j - j0);
+    im2col_image<COL2IM>(s, g, xg, q0 / s.outW, q1 / s.outW, col + (j - j0), cols);
     j += q1 - q0;
   }
 }
