@@ -199,6 +199,21 @@ describe('native kernels: elementwise', { skip }, () => {
     }
   });
 
+  test('sigmoid, tanh, softplus: relative accuracy from 1e-30 to 80 in magnitude, in place, every thread', () => {
+    // |x| spread over 38 decades and both signs: the tails (sigmoid(-80) ~ 2e-35, softplus(-60)
+    // ~ 9e-27) and tanh near 0 must keep their relative precision, not just an absolute 1e-6
+    const n = 200_003;
+    const x = new Float32Array(n);
+    for (let i = 0; i < n; i++) x[i] = (i % 2 ? -1 : 1) * Math.fround(10 ** (-30 + 31.9 * rnd()));
+    withSpecials(x);
+    for (const op of ['sigmoid', 'tanh', 'softplus'] as UnaryOp[]) {
+      const [[a], [b]] = both([new Float32Array(n)], (k, [o]) => k.unary(op, x, o));
+      close(a, b, `${op} across magnitudes`, { rtol: 2e-6, atol: 0, scale: 0 });
+      const [[c]] = both([clone(x)], (k, [o]) => k.unary(op, o, o));
+      exact(c, a, `${op} in place = out of place`);
+    }
+  });
+
   test('leakyRelu and leakyReluGrad: in place, aliased, 1e6 elements (every thread)', () => {
     for (const n of [1_000_003, 37]) {
       const x = withSpecials(randF32(n, -4, 4)), g = randF32(n);
@@ -579,7 +594,7 @@ describe('native kernels: pooling', { skip }, () => {
         // without the parent runner's context, so that the child reports through its exit status
         const env: NodeJS.ProcessEnv = { ...process.env, MYELIN_GEMM_PATH: path };
         delete env.NODE_TEST_CONTEXT;
-        const r = spawnSync(process.execPath, ['--test', '--test-name-pattern=pooling|unary|binary|leaky|batchNorm', fileURLToPath(import.meta.url)], { env, encoding: 'utf8' });
+        const r = spawnSync(process.execPath, ['--test', '--test-name-pattern=pooling|unary|binary|leaky|batchNorm|sigmoid', fileURLToPath(import.meta.url)], { env, encoding: 'utf8' });
         assert.equal(r.status, 0, `MYELIN_GEMM_PATH=${path}:\n${r.stdout.slice(-3000)}${r.stderr.slice(-2000)}`);
         assert.match(r.stdout, /# pass [1-9]/, 'the pooling tests ran');
       }

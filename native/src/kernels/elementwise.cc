@@ -7,10 +7,11 @@
 // scale and shift, exponents, clamp bounds) are applied in double, as the js kernels do, so
 // those ops give bit-identical results.
 //
-// GELU (erf form), its derivative and erf are the exception: the transformer's hottest
-// elementwise ops, they use a branch-free polynomial erf (about 1e-7 absolute error in float;
-// the js kernels' Abramowitz & Stegun 7.1.26 is within 1.5e-7 of it) with vec_math.h's exp,
-// compiled for AVX-512, AVX2+FMA and the baseline ISA and chosen at run time, as rnn.cc does.
+// The hot activations are the exception (VecSet): GELU (erf form), its derivative and erf use a
+// branch-free polynomial erf (about 1e-7 absolute error in float; the js kernels' Abramowitz &
+// Stegun 7.1.26 is within 1.5e-7 of it); sigmoid, tanh and softplus use vec_math.h's exp (a
+// few float ulp); LeakyReLU and its gradient stay bit-identical. These loops are compiled for
+// AVX-512, AVX2+FMA and the baseline ISA and chosen at run time, as rnn.cc does.
 
 #include <cmath>
 #include <cstring>
@@ -19,7 +20,7 @@
 #include "kernels.h"
 #include "strided.h"
 
-// --- vectorised GELU / erf ---------------------------------------------------------------------
+// --- vectorised activations (VecSet) ----------------------------------------------------------
 // see vec_math.h: without no-trapping-math GCC vectorises none of the selects; push/pop keeps
 // the option to this section
 #if defined(__GNUC__) && !defined(__clang__)
@@ -111,55 +112,31 @@ MYELIN_INLINE float gelu_derivative_v(float x) {
   return phi_cdf(x, e) + x * kInvSqrt2Pi * e;
 }
 
-#define R __restrict
-MYELIN_INLINE void gelu_rows(const float* R x, float* R o, int64_t n) { for (int64_t i = 0; i < n; i++) o[i] = gelu_v(x[i]); }
-MYELIN_INLINE void gelu_rows_inplace(float* o, int64_t n) { for (int64_t i = 0; i < n; i++) o[i] = gelu_v(o[i]); }
-MYELIN_INLINE void erf_rows(const float* R x, float* R o, int64_t n) { for (int64_t i = 0; i < n; i++) o[i] = erf_v(x[i]); }
-MYELIN_INLINE void erf_rows_inplace(float* o, int64_t n) { for (int64_t i = 0; i < n; i++) o[i] = erf_v(o[i]); }
-MYELIN_INLINE void gelu_grad_rows(const float* R a, const float* R b, float* R o, int64_t n) {
-  for (int64_t i = 0; i < n; i++) o[i] = a[i] * gelu_derivative_v(b[i]);
+/**
+ * log(1 + u) for u in [0, 1] as 2 atanh(s), s = u / (2 + u) in [0, 1/3]: an odd series with no
+ * cancellation for small u (log of a rounded 1 + u would lose every digit there). Truncation
+ * error below 2e-8 relative.
+ */
+MYELIN_INLINE float log1p_unit(float u) {
+  const float s = u / (2.0f + u), t = s * s;
+  return 2.0f * s * (1.0f + t * (0.333333333f + t * (0.2f + t * (0.142857143f + t * (0.111111111f +
+         t * (0.0909090909f + t * 0.0769230769f))))));
 }
-// out aliasing a or b (in-place updates): each element is read before it is written
-MYELIN_INLINE void gelu_grad_rows_alias(const float* a, const float* b, float* o, int64_t n) {
-  for (int64_t i = 0; i < n; i++) o[i] = a[i] * gelu_derivative_v(b[i]);
-}
-#undef R
 
-struct GeluSet {
-  const char* name;
-  void (*gelu)(const float*, float*, int64_t);
-  void (*gelu_inplace)(float*, int64_t);
-  void (*erf)(const float*, float*, int64_t);
-  void (*erf_inplace)(float*, int64_t);
-  void (*gelu_grad)(const float*, const float*, float*, int64_t);
-  void (*gelu_grad_alias)(const float*, const float*, float*, int64_t);
-};
-
-#define MYELIN_GELU_SET(suffix, ATTR)                                                                              \
-  ATTR void gelu_##suffix(const float* x, float* o, int64_t n) { gelu_rows(x, o, n); }                               \
-  ATTR void gelu_inplace_##suffix(float* o, int64_t n) { gelu_rows_inplace(o, n); }                                 \
-  ATTR void erf_##suffix(const float* x, float* o, int64_t n) { erf_rows(x, o, n); }                                 \
-  ATTR void erf_inplace_##suffix(float* o, int64_t n) { erf_rows_inplace(o, n); }                                   \
-  ATTR void gelu_grad_##suffix(const float* a, const float* b, float* o, int64_t n) { gelu_grad_rows(a, b, o, n); } \
-  ATTR void gelu_grad_alias_##suffix(const float* a, const float* b, float* o, int64_t n) {                         \
-    gelu_grad_rows_alias(a, b, o, n);                                                                              \
-  }                                                                                                                \
-  const GeluSet kGelu_##suffix = {#suffix,          gelu_##suffix,      gelu_inplace_##suffix, erf_##suffix,         \
-                                  erf_inplace_##suffix, gelu_grad_##suffix, gelu_grad_alias_##suffix};
-
-MYELIN_FOR_EACH_ISA(MYELIN_GELU_SET)
-#undef MYELIN_GELU_SET
-
-const GeluSet& gelu_set() {
-  static const GeluSet& chosen = MYELIN_BEST_ISA(kGelu);
-  return chosen;
+/**
+ * softplus(v) = max(v, 0) + log1p(exp(-|v|)), as the js kernel (NaN stays NaN); the exp is 0
+ * past |v| = 87, where exp_approx stops at 2^-126 (softplus(-inf) is 0).
+ */
+MYELIN_INLINE float softplus_v(float v) {
+  const float pos = v > 0.0f ? v : 0.0f, a = abs_v(v);
+  const float e = vec::exp_approx(-a);
+  return pos + log1p_unit(a > 87.0f ? 0.0f : e);
 }
 
 // LeakyReLU and its gradient, as the js kernels compute them: the negative side's product in
 // double, rounded once to float (so the results are bit-identical). In the generic unary and
 // binary loops the float -> double -> float round trip stayed scalar (12x relu's time on the
-// GAN's activations); written out here, each ISA's copy converts a vector at a time.
-// grad_alias allows out to be one of the inputs (each element is read before it is written).
+// GAN's activations); here each ISA's copy converts a vector at a time.
 MYELIN_INLINE float leaky_v(float v, double slope) {
   return select_positive(v, v, static_cast<float>(static_cast<double>(v) * slope));
 }
@@ -167,35 +144,82 @@ MYELIN_INLINE float leaky_grad_v(float g, float x, double slope) {
   return select_positive(x, g, static_cast<float>(static_cast<double>(g) * slope));
 }
 
-struct LeakySet {
-  void (*relu)(const float*, float*, int64_t, double);
-  void (*relu_inplace)(float*, int64_t, double);
-  void (*grad)(const float*, const float*, float*, int64_t, double);
-  void (*grad_alias)(const float*, const float*, float*, int64_t, double);
+/** The unary ops with a vectorised loop of their own; p is leakyRelu's slope. */
+enum class VecUnary { gelu, erf, sigmoid, softplus, tanh, leakyRelu };
+/** The gradient ops likewise: out = a * gelu'(b), or LeakyReLU's gradient a at input b. */
+enum class VecGrad { gelu, leakyRelu };
+
+#define R __restrict
+// o[i] = expr of v = x[i], one loop per op (the switch stays outside the loops); in place when
+// x == o (the single-pointer loop needs no aliasing check to vectorise)
+#define MYELIN_MAP(expr)                                                           \
+  if (x == o) {                                                                    \
+    for (int64_t i = 0; i < n; i++) { const float v = o[i]; o[i] = (expr); }        \
+  } else {                                                                         \
+    map_rows(x, o, n, [=](float v) __attribute__((always_inline)) { return (expr); }); \
+  }                                                                                \
+  return
+
+template <class F>
+MYELIN_INLINE void map_rows(const float* R x, float* R o, int64_t n, F f) {
+  for (int64_t i = 0; i < n; i++) o[i] = f(x[i]);
+}
+
+MYELIN_INLINE void vec_unary_rows(VecUnary op, const float* x, float* o, int64_t n, double p) {
+  switch (op) {
+    case VecUnary::gelu: MYELIN_MAP(gelu_v(v));
+    case VecUnary::erf: MYELIN_MAP(erf_v(v));
+    case VecUnary::sigmoid: MYELIN_MAP(vec::sigmoid(v));
+    case VecUnary::softplus: MYELIN_MAP(softplus_v(v));
+    case VecUnary::tanh: MYELIN_MAP(vec::tanh_approx(v));
+    case VecUnary::leakyRelu: MYELIN_MAP(leaky_v(v, p));
+  }
+}
+#undef MYELIN_MAP
+
+template <class F>
+MYELIN_INLINE void map2_rows(const float* R a, const float* R b, float* R o, int64_t n, F f) {
+  for (int64_t i = 0; i < n; i++) o[i] = f(a[i], b[i]);
+}
+// out aliasing a or b (in-place updates): each element is read before it is written
+template <class F>
+MYELIN_INLINE void map2_rows_alias(const float* a, const float* b, float* o, int64_t n, F f) {
+  for (int64_t i = 0; i < n; i++) o[i] = f(a[i], b[i]);
+}
+#define MYELIN_MAP2(expr)                                                                              \
+  if (alias) map2_rows_alias(a, b, o, n, [=](float u, float v) __attribute__((always_inline)) { return (expr); }); \
+  else map2_rows(a, b, o, n, [=](float u, float v) __attribute__((always_inline)) { return (expr); });            \
+  return
+
+MYELIN_INLINE void vec_grad_rows(VecGrad op, const float* a, const float* b, float* o, int64_t n, double p, bool alias) {
+  switch (op) {
+    case VecGrad::gelu: MYELIN_MAP2(u * gelu_derivative_v(v));
+    case VecGrad::leakyRelu: MYELIN_MAP2(leaky_grad_v(u, v, p));
+  }
+}
+#undef MYELIN_MAP2
+#undef R
+
+struct VecSet {
+  void (*unary)(VecUnary, const float*, float*, int64_t, double);
+  void (*grad)(VecGrad, const float*, const float*, float*, int64_t, double, bool);
 };
 
-#define MYELIN_LEAKY_SET(suffix, ATTR)                                                                          \
-  ATTR void leaky_##suffix(const float* __restrict x, float* __restrict o, int64_t n, double slope) {             \
-    for (int64_t i = 0; i < n; i++) o[i] = leaky_v(x[i], slope);                                                \
-  }                                                                                                             \
-  ATTR void leaky_inplace_##suffix(float* o, int64_t n, double slope) {                                         \
-    for (int64_t i = 0; i < n; i++) o[i] = leaky_v(o[i], slope);                                                \
-  }                                                                                                             \
-  ATTR void leaky_grad_##suffix(const float* __restrict g, const float* __restrict x, float* __restrict o,      \
-                                int64_t n, double slope) {                                                      \
-    for (int64_t i = 0; i < n; i++) o[i] = leaky_grad_v(g[i], x[i], slope);                                     \
-  }                                                                                                             \
-  ATTR void leaky_grad_alias_##suffix(const float* g, const float* x, float* o, int64_t n, double slope) {       \
-    for (int64_t i = 0; i < n; i++) o[i] = leaky_grad_v(g[i], x[i], slope);                                     \
-  }                                                                                                             \
-  const LeakySet kLeaky_##suffix = {leaky_##suffix, leaky_inplace_##suffix, leaky_grad_##suffix,                   \
-                                    leaky_grad_alias_##suffix};
+#define MYELIN_VEC_SET(suffix, ATTR)                                                                        \
+  ATTR void vec_unary_##suffix(VecUnary op, const float* x, float* o, int64_t n, double p) {                 \
+    vec_unary_rows(op, x, o, n, p);                                                                          \
+  }                                                                                                         \
+  ATTR void vec_grad_##suffix(VecGrad op, const float* a, const float* b, float* o, int64_t n, double p,    \
+                              bool alias) {                                                                 \
+    vec_grad_rows(op, a, b, o, n, p, alias);                                                                 \
+  }                                                                                                         \
+  const VecSet kVec_##suffix = {vec_unary_##suffix, vec_grad_##suffix};
 
-MYELIN_FOR_EACH_ISA(MYELIN_LEAKY_SET)
-#undef MYELIN_LEAKY_SET
+MYELIN_FOR_EACH_ISA(MYELIN_VEC_SET)
+#undef MYELIN_VEC_SET
 
-const LeakySet& leaky_set() {
-  static const LeakySet& chosen = MYELIN_BEST_ISA(kLeaky);
+const VecSet& vec_set() {
+  static const VecSet& chosen = MYELIN_BEST_ISA(kVec);
   return chosen;
 }
 
@@ -227,17 +251,16 @@ namespace {
 
 /** Grain for transcendental functions: about 8x dearer per element than a multiply-add. */
 constexpr int64_t kHeavyGrain = kGrain / 8;
-/** Grain for the vectorised GELU / erf loops: a few ns per 16 elements. */
-constexpr int64_t kGeluGrain = kGrain / 2;
+/** Grain for the vectorised loops (VecSet): a few ns per 16 elements. */
+constexpr int64_t kVecGrain = kGrain / 2;
 
 inline float gelu_derivative(float x) { return gelu_derivative_scalar(x); }
 
-/** gelu / erf over [0, n) on the pool, in place when x == out. */
-void gelu_family(bool erf, const float* x, float* out, int64_t n) {
-  const GeluSet& k = gelu_set();
-  parallel_range(n, kGeluGrain, [&](int64_t lo, int64_t hi) {
-    if (x == out) (erf ? k.erf_inplace : k.gelu_inplace)(out + lo, hi - lo);
-    else (erf ? k.erf : k.gelu)(x + lo, out + lo, hi - lo);
+/** A VecSet unary op over [0, n) on the pool, in place when x == out. */
+void vec_unary(VecUnary op, const float* x, float* out, int64_t n, double p) {
+  const VecSet& k = vec_set();
+  parallel_range(n, kVecGrain, [&](int64_t lo, int64_t hi) {
+    k.unary(op, x == out ? out + lo : x + lo, out + lo, hi - lo, p);
   });
 }
 
@@ -281,25 +304,20 @@ void unary_f32(UnaryOp op, const float* x, float* out, int64_t n, double p0, dou
     case UnaryOp::reciprocal: U(G, 1.0f / v);
     case UnaryOp::sin: U(H, std::sin(v));
     case UnaryOp::cos: U(H, std::cos(v));
-    case UnaryOp::tanh: U(H, std::tanh(v));
-    case UnaryOp::sigmoid: U(H, v >= 0.0f ? 1.0f / (1.0f + std::exp(-v)) : std::exp(v) / (1.0f + std::exp(v)));
-    case UnaryOp::softplus: U(H, std::fmax(v, 0.0f) + std::log1p(std::exp(-std::fabs(v))));
+    case UnaryOp::tanh: vec_unary(VecUnary::tanh, x, out, n, 0.0); return;
+    case UnaryOp::sigmoid: vec_unary(VecUnary::sigmoid, x, out, n, 0.0); return;
+    case UnaryOp::softplus: vec_unary(VecUnary::softplus, x, out, n, 0.0); return;
     case UnaryOp::relu: U(G, v > 0.0f ? v : 0.0f);
-    case UnaryOp::gelu: gelu_family(false, x, out, n); return;
-    case UnaryOp::erf: gelu_family(true, x, out, n); return;
+    case UnaryOp::gelu: vec_unary(VecUnary::gelu, x, out, n, 0.0); return;
+    case UnaryOp::erf: vec_unary(VecUnary::erf, x, out, n, 0.0); return;
     case UnaryOp::floor: U(G, std::floor(v));
     case UnaryOp::ceil: U(G, std::ceil(v));
     case UnaryOp::round: U(G, std::nearbyint(v));  // round half to even in the default rounding mode
     // Both sides computed, then selected: written as a branch, GCC kept it one, and on
     // activations (half negative, at random) the mispredictions made it 9x slower than relu.
-    case UnaryOp::leakyRelu: {
-      const LeakySet& k = leaky_set();
-      parallel_range(n, G, [&](int64_t lo, int64_t hi) {
-        if (x == out) k.relu_inplace(out + lo, hi - lo, p0);
-        else k.relu(x + lo, out + lo, hi - lo, p0);
-      });
-      return;
-    }
+    // LeakyReLU: both sides computed, then selected (as a branch, on activations that are
+    // half negative at random, mispredictions made it 9x slower than relu)
+    case UnaryOp::leakyRelu: vec_unary(VecUnary::leakyRelu, x, out, n, p0); return;
     case UnaryOp::powScalar:
       if (p0 == 2.0) { U(G, v * v); }
       U(H, static_cast<float>(std::pow(static_cast<double>(v), p0)));
@@ -451,22 +469,12 @@ bool binary_supports_int32(BinaryOp op) {
 }
 
 void binary_same_f32(BinaryOp op, const float* a, const float* b, void* out, int64_t n, double p0) {
-  if (op == BinaryOp::geluGrad) {  // the vectorised loop (one of the transformer's hottest)
+  if (op == BinaryOp::geluGrad || op == BinaryOp::leakyReluGrad) {  // the vectorised loops (VecSet)
     float* o = static_cast<float*>(out);
     const bool alias = overlaps(o, n * 4, a, n * 4) || overlaps(o, n * 4, b, n * 4);
-    const GeluSet& k = gelu_set();
-    parallel_range(n, kGeluGrain, [&](int64_t lo, int64_t hi) {
-      (alias ? k.gelu_grad_alias : k.gelu_grad)(a + lo, b + lo, o + lo, hi - lo);
-    });
-    return;
-  }
-  if (op == BinaryOp::leakyReluGrad) {  // the vectorised loop (see LeakySet)
-    float* o = static_cast<float*>(out);
-    const bool alias = overlaps(o, n * 4, a, n * 4) || overlaps(o, n * 4, b, n * 4);
-    const LeakySet& k = leaky_set();
-    parallel_range(n, kGrain, [&](int64_t lo, int64_t hi) {
-      (alias ? k.grad_alias : k.grad)(a + lo, b + lo, o + lo, hi - lo, p0);
-    });
+    const VecGrad g = op == BinaryOp::geluGrad ? VecGrad::gelu : VecGrad::leakyRelu;
+    const VecSet& k = vec_set();
+    parallel_range(n, kVecGrain, [&](int64_t lo, int64_t hi) { k.grad(g, a + lo, b + lo, o + lo, hi - lo, p0, alias); });
     return;
   }
   dispatch_binary<float>(op, [&](auto opTag, bool heavy) {
