@@ -214,6 +214,31 @@ describe('native kernels: elementwise', { skip }, () => {
     }
   });
 
+  test('exp and log: relative accuracy over the float range, overflow, denormals, special values', () => {
+    const n = 100_003;
+    const e = new Float32Array(n);
+    for (let i = 0; i < n; i++) e[i] = -87 + 175.5 * rnd(); // results from 1.6e-38 to 2.6e38
+    const [[a], [b]] = both([new Float32Array(n)], (k, [o]) => k.unary('exp', e, o));
+    close(a, b, 'exp', { rtol: 2e-6, atol: 0, scale: 0 });
+    const edge = Float32Array.from([NaN, Infinity, -Infinity, 0, -0, 88.7, 88.8, 100, -87.5, -95, -103, -104, -110, 1e-8, -1e-8]);
+    const [[c], [d]] = both([new Float32Array(edge.length)], (k, [o]) => k.unary('exp', edge, o));
+    close(c, d, 'exp at the edges', { rtol: 2e-6, atol: 2 ** -148, scale: 0 }); // denormals: to 2 of their steps
+    // log: positive values over every binade (denormals too), values near 1, special values
+    const l = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      l[i] = i % 3 === 0 ? Math.fround(1 + (rnd() - 0.5) * 10 ** (-7 * rnd())) : Math.fround(2 ** (-149 + 277 * rnd()));
+    }
+    l.set([NaN, Infinity, -Infinity, 0, -0, -1, 1, 2 ** -149, 3.4e38, 0.5], 0);
+    const [[u], [v]] = both([new Float32Array(n)], (k, [o]) => k.unary('log', l, o));
+    close(u, v, 'log', { rtol: 2e-6, atol: 0, scale: 0 });
+    for (const op of ['exp', 'log'] as UnaryOp[]) {
+      const x = op === 'exp' ? e : l;
+      const [[w]] = both([clone(x)], (k, [o]) => k.unary(op, o, o));
+      const [[z]] = both([new Float32Array(n)], (k, [o]) => k.unary(op, x, o));
+      exact(w, z, `${op} in place = out of place`);
+    }
+  });
+
   test('leakyRelu and leakyReluGrad: in place, aliased, 1e6 elements (every thread)', () => {
     for (const n of [1_000_003, 37]) {
       const x = withSpecials(randF32(n, -4, 4)), g = randF32(n);
@@ -594,7 +619,7 @@ describe('native kernels: pooling', { skip }, () => {
         // without the parent runner's context, so that the child reports through its exit status
         const env: NodeJS.ProcessEnv = { ...process.env, MYELIN_GEMM_PATH: path };
         delete env.NODE_TEST_CONTEXT;
-        const r = spawnSync(process.execPath, ['--test', '--test-name-pattern=pooling|unary|binary|leaky|batchNorm|sigmoid', fileURLToPath(import.meta.url)], { env, encoding: 'utf8' });
+        const r = spawnSync(process.execPath, ['--test', '--test-name-pattern=pooling|unary|binary|leaky|batchNorm|sigmoid|exp and log', fileURLToPath(import.meta.url)], { env, encoding: 'utf8' });
         assert.equal(r.status, 0, `MYELIN_GEMM_PATH=${path}:\n${r.stdout.slice(-3000)}${r.stderr.slice(-2000)}`);
         assert.match(r.stdout, /# pass [1-9]/, 'the pooling tests ran');
       }

@@ -9,8 +9,8 @@
 //
 // The hot activations are the exception (VecSet): GELU (erf form), its derivative and erf use a
 // branch-free polynomial erf (about 1e-7 absolute error in float; the js kernels' Abramowitz &
-// Stegun 7.1.26 is within 1.5e-7 of it); sigmoid, tanh and softplus use vec_math.h's exp (a
-// few float ulp); LeakyReLU and its gradient stay bit-identical. These loops are compiled for
+// Stegun 7.1.26 is within 1.5e-7 of it); exp, log, sigmoid, tanh and softplus use vec_math.h's
+// exp and log (a few float ulp); LeakyReLU and its gradient stay bit-identical. These loops are compiled for
 // AVX-512, AVX2+FMA and the baseline ISA and chosen at run time, as rnn.cc does.
 
 #include <cmath>
@@ -95,7 +95,7 @@ MYELIN_INLINE float phi_cdf(float x, float e) {
 }
 
 /**
- * exp(-x^2 / 2), 0 past float's range (vec::exp_approx stops at 2^-126): so that x phi(x) is 0
+ * exp(-x^2 / 2), 0 past x^2 / 2 = 87 (no denormals): so that x phi(x) is 0
  * for large |x| and NaN at infinity (as -inf * exp(-inf) in the js kernel), not -inf.
  */
 MYELIN_INLINE float gauss(float x) {
@@ -124,8 +124,8 @@ MYELIN_INLINE float log1p_unit(float u) {
 }
 
 /**
- * softplus(v) = max(v, 0) + log1p(exp(-|v|)), as the js kernel (NaN stays NaN); the exp is 0
- * past |v| = 87, where exp_approx stops at 2^-126 (softplus(-inf) is 0).
+ * softplus(v) = max(v, 0) + log1p(exp(-|v|)), as the js kernel (NaN stays NaN); the exp is
+ * taken as 0 past |v| = 87 (under 2e-38: no denormal arithmetic).
  */
 MYELIN_INLINE float softplus_v(float v) {
   const float pos = v > 0.0f ? v : 0.0f, a = abs_v(v);
@@ -145,7 +145,7 @@ MYELIN_INLINE float leaky_grad_v(float g, float x, double slope) {
 }
 
 /** The unary ops with a vectorised loop of their own; p is leakyRelu's slope. */
-enum class VecUnary { gelu, erf, sigmoid, softplus, tanh, leakyRelu };
+enum class VecUnary { exp, log, gelu, erf, sigmoid, softplus, tanh, leakyRelu };
 /** The gradient ops likewise: out = a * gelu'(b), or LeakyReLU's gradient a at input b. */
 enum class VecGrad { gelu, leakyRelu };
 
@@ -167,6 +167,8 @@ MYELIN_INLINE void map_rows(const float* R x, float* R o, int64_t n, F f) {
 
 MYELIN_INLINE void vec_unary_rows(VecUnary op, const float* x, float* o, int64_t n, double p) {
   switch (op) {
+    case VecUnary::exp: MYELIN_MAP(vec::exp_approx(v));
+    case VecUnary::log: MYELIN_MAP(vec::log_approx(v));
     case VecUnary::gelu: MYELIN_MAP(gelu_v(v));
     case VecUnary::erf: MYELIN_MAP(erf_v(v));
     case VecUnary::sigmoid: MYELIN_MAP(vec::sigmoid(v));
@@ -295,8 +297,8 @@ void unary_f32(UnaryOp op, const float* x, float* out, int64_t n, double p0, dou
     case UnaryOp::neg: U(G, -v);
     case UnaryOp::abs: U(G, std::fabs(v));
     case UnaryOp::sign: U(G, v > 0.0f ? 1.0f : v < 0.0f ? -1.0f : v);  // keeps -0 and NaN, as Math.sign
-    case UnaryOp::exp: U(H, std::exp(v));
-    case UnaryOp::log: U(H, std::log(v));
+    case UnaryOp::exp: vec_unary(VecUnary::exp, x, out, n, 0.0); return;
+    case UnaryOp::log: vec_unary(VecUnary::log, x, out, n, 0.0); return;
     case UnaryOp::log1p: U(H, std::log1p(v));
     case UnaryOp::sqrt: U(G, std::sqrt(v));
     case UnaryOp::rsqrt: U(G, static_cast<float>(1.0 / std::sqrt(static_cast<double>(v))));

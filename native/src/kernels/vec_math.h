@@ -1,7 +1,7 @@
-// Vectorisable float32 exp, sigmoid and tanh for the fused kernels (rnn.cc, attention.cc).
+// Vectorisable float32 exp, log, sigmoid and tanh for the fused and elementwise kernels.
 //
-// Branch-free: 2^k from the exponent bits times a degree-6 polynomial of the fraction (relative
-// error about 2e-7), so that plain loops over them vectorise. Include this AFTER
+// Branch-free (special values by selects, 2^k from the exponent bits), so that plain loops over
+// them vectorise; a few ulp of error. Include this AFTER
 // `#pragma GCC optimize("no-trapping-math")`: while floating-point exceptions are assumed to trap,
 // GCC keeps the clamps below as branches and vectorises nothing (nothing in myelin reads the FP
 // exception flags). Functions of the including file are compiled once per instruction set with
@@ -84,35 +84,65 @@ namespace myelin {
 namespace kernels {
 namespace vec {
 
+/** 2^k for an integer-valued float k in [-126, 127], from the exponent bits. */
+MYELIN_INLINE float pow2i(float k) {
+  const int32_t bits = (static_cast<int32_t>(k) + 127) * (1 << 23);
+  float scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  return scale;
+}
+
 /**
- * e^x for float32 without branches (vectorisable); NaN stays NaN, saturates past |x| ~ 87
- * (2^-126 .. 2^126). x = k ln2 + r with k = round(x / ln2) and r reduced in two steps (Cody and
- * Waite: ln2 split so that k times its high part is exact), |r| <= ln2 / 2; e^r by its Taylor
- * series to degree 7 (truncation below 6e-9): a few ulp over the whole range. Reducing
- * x log2(e) in float instead lost digits for large |x| (2e-6 relative at x = 60).
+ * e^x for float32 without branches (vectorisable), over the whole float range: +inf past
+ * ~88.72, denormals below ~-87.34, 0 past ~-103.97, NaN stays NaN. x = k ln2 + r with
+ * k = round(x / ln2) and r reduced in two steps (Cody and Waite: ln2 split so that k times its
+ * high part is exact), |r| <= ln2 / 2; e^r by its Taylor series to degree 7 (truncation below
+ * 6e-9): a few ulp. 2^k is applied as two factors so that neither leaves the normal range and
+ * the last product rounds once to inf or a denormal.
  */
 MYELIN_INLINE float exp_approx(float x) {
-  constexpr float kLimit = 87.3365447f;  // 126 ln 2
-  x = x < -kLimit ? -kLimit : x;
-  x = x > kLimit ? kLimit : x;
+  x = x < -104.0f ? -104.0f : x;  // e^-104 is below half the smallest denormal
+  x = x > 89.0f ? 89.0f : x;      // e^89 overflows
   // round to nearest by the 1.5 * 2^23 trick (exact for |t| < 2^22; no -ffast-math here)
   const float k = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
   const float r = (x - k * 0.693359375f) - k * -2.12194440e-4f;  // ln 2 = 0.693359375 - 2.12194440e-4
   const float p = 1.0f + r * (1.0f + r * (0.5f + r * (0.166666667f + r * (0.0416666667f + r * (0.00833333333f +
                   r * (0.00138888889f + r * 0.000198412698f))))));
-  const int32_t bits = (static_cast<int32_t>(k) + 127) * (1 << 23);
-  float scale;
-  std::memcpy(&scale, &bits, sizeof scale);
-  return p * scale;
+  const float k1 = (k * 0.5f + 12582912.0f) - 12582912.0f;  // k = k1 + (k - k1), both in [-75, 64]
+  return p * pow2i(k1) * pow2i(k - k1);
 }
 
-// One exp each and no branch on the sign: an exp overflowing to its clamp still gives the
-// limits (sigmoid 1, tanh -1 or 1 to float precision). Below -87, where exp_approx stops at
-// 2^-126, sigmoid is 0 (the true value is under 2e-38).
-MYELIN_INLINE float sigmoid(float v) {
-  const float s = 1.0f / (1.0f + exp_approx(-v));
-  return v < -87.0f ? 0.0f : s;
+/**
+ * log(x) for float32 without branches (vectorisable): x = 2^e m with m in [sqrt(1/2), sqrt(2)),
+ * log m = 2 atanh(s), s = (m - 1) / (m + 1) in [-0.172, 0.172], by its odd series to s^11
+ * (truncation below 1e-10): a few ulp. Denormals are scaled up first; log(0) = -inf,
+ * log(x < 0) = NaN, log(inf) = inf, NaN stays NaN.
+ */
+MYELIN_INLINE float log_approx(float x) {
+  const bool tiny = x < 1.17549435e-38f;       // a denormal (or 0, or negative)
+  const float xs = tiny ? x * 8388608.0f : x;  // * 2^23
+  int32_t bits;
+  std::memcpy(&bits, &xs, sizeof bits);
+  // the exponent e with m = xs / 2^e in [sqrt(1/2), sqrt(2)): split the bits at sqrt(1/2)'s
+  const int32_t e = (bits - 0x3f3504f3) >> 23;
+  const int32_t mbits = bits - e * (1 << 23);
+  float m;
+  std::memcpy(&m, &mbits, sizeof m);
+  const float s = (m - 1.0f) / (m + 1.0f), t = s * s;
+  const float logm = 2.0f * s * (1.0f + t * (0.333333333f + t * (0.2f + t * (0.142857143f + t * (0.111111111f +
+                     t * 0.0909090909f)))));
+  const float ef = static_cast<float>(e) - (tiny ? 23.0f : 0.0f);
+  const float v = ef * 0.693359375f + (ef * -2.12194440e-4f + logm);
+  const float inf = __builtin_huge_valf();
+  float out = x == inf ? inf : v;
+  out = x == 0.0f ? -inf : out;
+  return x >= 0.0f ? out : __builtin_nanf("");  // x < 0 or NaN
 }
+
+// One exp each and no branch on the sign: e^-v overflowing to inf gives sigmoid 0 and tanh -1,
+// underflowing to 0 gives 1.
+MYELIN_INLINE float sigmoid(float v) { return 1.0f / (1.0f + exp_approx(-v)); }
+
 /**
  * tanh: 2 / (1 + e^-2v) - 1, except for |v| < 1/8, where that subtraction cancels (an absolute
  * error of 1e-7, so no relative precision near 0) and the odd Taylor series to v^9 is exact to
