@@ -614,12 +614,12 @@ describe('native kernels: pooling', { skip }, () => {
 
   const narrowed = process.env.MYELIN_GEMM_PATH;
   if (narrowed !== 'generic' && narrowed !== 'avx2') {
-    test('the portable and AVX2 copies pass the pooling, elementwise and batch-norm tests too', () => {
+    test('the portable and AVX2 copies pass the pooling, elementwise, softmax and batch-norm tests too', () => {
       for (const path of ['generic', 'avx2']) {
         // without the parent runner's context, so that the child reports through its exit status
         const env: NodeJS.ProcessEnv = { ...process.env, MYELIN_GEMM_PATH: path };
         delete env.NODE_TEST_CONTEXT;
-        const r = spawnSync(process.execPath, ['--test', '--test-name-pattern=pooling|unary|binary|leaky|batchNorm|sigmoid|exp and log', fileURLToPath(import.meta.url)], { env, encoding: 'utf8' });
+        const r = spawnSync(process.execPath, ['--test', '--test-name-pattern=pooling|unary|binary|leaky|batchNorm|sigmoid|exp and log|softmax', fileURLToPath(import.meta.url)], { env, encoding: 'utf8' });
         assert.equal(r.status, 0, `MYELIN_GEMM_PATH=${path}:\n${r.stdout.slice(-3000)}${r.stderr.slice(-2000)}`);
         assert.match(r.stdout, /# pass [1-9]/, 'the pooling tests ran');
       }
@@ -674,6 +674,16 @@ describe('native kernels: softmax and normalisation', { skip }, () => {
     const x = Float32Array.from([-Infinity, -Infinity, 1, 2]);
     const [[y1], [y2]] = both([new Float32Array(4)], (k, [y]) => k.softmax(x, 2, 2, 1, y, false));
     exact(y1, y2, 'softmax -inf row');
+    // a NaN makes its row (or column) NaN; logits 1000 apart underflow to exact zeros
+    for (const [outer, n, inner] of [[3, 37, 1], [2, 37, 3]] as [number, number, number][]) {
+      const z = randF32(outer * n * inner, -1000, 1000);
+      z[inner * 5] = NaN;
+      for (const log of [false, true]) {
+        const [[a], [b]] = both([new Float32Array(z.length)], (k, [y]) => k.softmax(z, outer, n, inner, y, log));
+        close(a, b, `softmax log=${log} with NaN and wide logits [${outer}, ${n}, ${inner}]`, { rtol: 2e-6, atol: 1e-6, scale: log ? undefined : 1 });
+        assert.ok(Number.isNaN(a[0]) && !Number.isNaN(a[a.length - 1]), 'the NaN stays in its own row / column');
+      }
+    }
   });
 
   test('channelMoments, batchNormApply, batchNormBackward', () => {
