@@ -144,8 +144,12 @@ MYELIN_INLINE float leaky_grad_v(float g, float x, double slope) {
   return select_positive(x, g, static_cast<float>(static_cast<double>(g) * slope));
 }
 
-/** The unary ops with a vectorised loop of their own; p is leakyRelu's slope. */
-enum class VecUnary { exp, log, gelu, erf, sigmoid, softplus, tanh, leakyRelu };
+/**
+ * The unary ops with a vectorised loop of their own; p0 is leakyRelu's slope, [p0, p1] clamp's
+ * bounds. The selects (clamp, sign) and roundings (floor, ceil, round: one instruction from
+ * AVX2's SSE4.1 on) stayed scalar in the generic loops.
+ */
+enum class VecUnary { exp, log, gelu, erf, sigmoid, softplus, tanh, leakyRelu, clamp, sign, floor, ceil, round, rsqrt };
 /** The gradient ops likewise: out = a * gelu'(b), or LeakyReLU's gradient a at input b. */
 enum class VecGrad { gelu, leakyRelu };
 
@@ -165,7 +169,8 @@ MYELIN_INLINE void map_rows(const float* R x, float* R o, int64_t n, F f) {
   for (int64_t i = 0; i < n; i++) o[i] = f(x[i]);
 }
 
-MYELIN_INLINE void vec_unary_rows(VecUnary op, const float* x, float* o, int64_t n, double p) {
+MYELIN_INLINE void vec_unary_rows(VecUnary op, const float* x, float* o, int64_t n, double p0, double p1) {
+  const float lo = static_cast<float>(p0), hi = static_cast<float>(p1);
   switch (op) {
     case VecUnary::exp: MYELIN_MAP(vec::exp_approx(v));
     case VecUnary::log: MYELIN_MAP(vec::log_approx(v));
@@ -174,7 +179,14 @@ MYELIN_INLINE void vec_unary_rows(VecUnary op, const float* x, float* o, int64_t
     case VecUnary::sigmoid: MYELIN_MAP(vec::sigmoid(v));
     case VecUnary::softplus: MYELIN_MAP(softplus_v(v));
     case VecUnary::tanh: MYELIN_MAP(vec::tanh_approx(v));
-    case VecUnary::leakyRelu: MYELIN_MAP(leaky_v(v, p));
+    case VecUnary::leakyRelu: MYELIN_MAP(leaky_v(v, p0));
+    // compared in double, as JavaScript does, then the (rounded) bound stored
+    case VecUnary::clamp: MYELIN_MAP(static_cast<double>(v) < p0 ? lo : static_cast<double>(v) > p1 ? hi : v);
+    case VecUnary::sign: MYELIN_MAP(v > 0.0f ? 1.0f : v < 0.0f ? -1.0f : v);  // keeps -0 and NaN, as Math.sign
+    case VecUnary::floor: MYELIN_MAP(__builtin_floorf(v));
+    case VecUnary::ceil: MYELIN_MAP(__builtin_ceilf(v));
+    case VecUnary::round: MYELIN_MAP(__builtin_nearbyintf(v));  // half to even in the default rounding mode
+    case VecUnary::rsqrt: MYELIN_MAP(static_cast<float>(1.0 / __builtin_sqrt(static_cast<double>(v))));
   }
 }
 #undef MYELIN_MAP
@@ -203,13 +215,13 @@ MYELIN_INLINE void vec_grad_rows(VecGrad op, const float* a, const float* b, flo
 #undef R
 
 struct VecSet {
-  void (*unary)(VecUnary, const float*, float*, int64_t, double);
+  void (*unary)(VecUnary, const float*, float*, int64_t, double, double);
   void (*grad)(VecGrad, const float*, const float*, float*, int64_t, double, bool);
 };
 
 #define MYELIN_VEC_SET(suffix, ATTR)                                                                        \
-  ATTR void vec_unary_##suffix(VecUnary op, const float* x, float* o, int64_t n, double p) {                 \
-    vec_unary_rows(op, x, o, n, p);                                                                          \
+  ATTR void vec_unary_##suffix(VecUnary op, const float* x, float* o, int64_t n, double p0, double p1) {    \
+    vec_unary_rows(op, x, o, n, p0, p1);                                                                     \
   }                                                                                                         \
   ATTR void vec_grad_##suffix(VecGrad op, const float* a, const float* b, float* o, int64_t n, double p,    \
                               bool alias) {                                                                 \
@@ -259,10 +271,10 @@ constexpr int64_t kVecGrain = kGrain / 2;
 inline float gelu_derivative(float x) { return gelu_derivative_scalar(x); }
 
 /** A VecSet unary op over [0, n) on the pool, in place when x == out. */
-void vec_unary(VecUnary op, const float* x, float* out, int64_t n, double p) {
+void vec_unary(VecUnary op, const float* x, float* out, int64_t n, double p0 = 0.0, double p1 = 0.0) {
   const VecSet& k = vec_set();
   parallel_range(n, kVecGrain, [&](int64_t lo, int64_t hi) {
-    k.unary(op, x == out ? out + lo : x + lo, out + lo, hi - lo, p);
+    k.unary(op, x == out ? out + lo : x + lo, out + lo, hi - lo, p0, p1);
   });
 }
 
@@ -296,25 +308,25 @@ void unary_f32(UnaryOp op, const float* x, float* out, int64_t n, double p0, dou
   switch (op) {
     case UnaryOp::neg: U(G, -v);
     case UnaryOp::abs: U(G, std::fabs(v));
-    case UnaryOp::sign: U(G, v > 0.0f ? 1.0f : v < 0.0f ? -1.0f : v);  // keeps -0 and NaN, as Math.sign
-    case UnaryOp::exp: vec_unary(VecUnary::exp, x, out, n, 0.0); return;
-    case UnaryOp::log: vec_unary(VecUnary::log, x, out, n, 0.0); return;
+    case UnaryOp::sign: vec_unary(VecUnary::sign, x, out, n); return;
+    case UnaryOp::exp: vec_unary(VecUnary::exp, x, out, n); return;
+    case UnaryOp::log: vec_unary(VecUnary::log, x, out, n); return;
     case UnaryOp::log1p: U(H, std::log1p(v));
     case UnaryOp::sqrt: U(G, std::sqrt(v));
-    case UnaryOp::rsqrt: U(G, static_cast<float>(1.0 / std::sqrt(static_cast<double>(v))));
+    case UnaryOp::rsqrt: vec_unary(VecUnary::rsqrt, x, out, n); return;
     case UnaryOp::square: U(G, v * v);
     case UnaryOp::reciprocal: U(G, 1.0f / v);
     case UnaryOp::sin: U(H, std::sin(v));
     case UnaryOp::cos: U(H, std::cos(v));
-    case UnaryOp::tanh: vec_unary(VecUnary::tanh, x, out, n, 0.0); return;
-    case UnaryOp::sigmoid: vec_unary(VecUnary::sigmoid, x, out, n, 0.0); return;
-    case UnaryOp::softplus: vec_unary(VecUnary::softplus, x, out, n, 0.0); return;
+    case UnaryOp::tanh: vec_unary(VecUnary::tanh, x, out, n); return;
+    case UnaryOp::sigmoid: vec_unary(VecUnary::sigmoid, x, out, n); return;
+    case UnaryOp::softplus: vec_unary(VecUnary::softplus, x, out, n); return;
     case UnaryOp::relu: U(G, v > 0.0f ? v : 0.0f);
-    case UnaryOp::gelu: vec_unary(VecUnary::gelu, x, out, n, 0.0); return;
-    case UnaryOp::erf: vec_unary(VecUnary::erf, x, out, n, 0.0); return;
-    case UnaryOp::floor: U(G, std::floor(v));
-    case UnaryOp::ceil: U(G, std::ceil(v));
-    case UnaryOp::round: U(G, std::nearbyint(v));  // round half to even in the default rounding mode
+    case UnaryOp::gelu: vec_unary(VecUnary::gelu, x, out, n); return;
+    case UnaryOp::erf: vec_unary(VecUnary::erf, x, out, n); return;
+    case UnaryOp::floor: vec_unary(VecUnary::floor, x, out, n); return;
+    case UnaryOp::ceil: vec_unary(VecUnary::ceil, x, out, n); return;
+    case UnaryOp::round: vec_unary(VecUnary::round, x, out, n); return;
     // Both sides computed, then selected: written as a branch, GCC kept it one, and on
     // activations (half negative, at random) the mispredictions made it 9x slower than relu.
     // LeakyReLU: both sides computed, then selected (as a branch, on activations that are
@@ -323,11 +335,7 @@ void unary_f32(UnaryOp op, const float* x, float* out, int64_t n, double p0, dou
     case UnaryOp::powScalar:
       if (p0 == 2.0) { U(G, v * v); }
       U(H, static_cast<float>(std::pow(static_cast<double>(v), p0)));
-    case UnaryOp::clamp: {
-      const float lo = static_cast<float>(p0), hi = static_cast<float>(p1);
-      // compare in double, as JavaScript does, then store the (rounded) bound
-      U(G, static_cast<double>(v) < p0 ? lo : static_cast<double>(v) > p1 ? hi : v);
-    }
+    case UnaryOp::clamp: vec_unary(VecUnary::clamp, x, out, n, p0, p1); return;
     case UnaryOp::affine: U(G, static_cast<float>(static_cast<double>(v) * p0 + p1));
     case UnaryOp::kCount: break;
   }
