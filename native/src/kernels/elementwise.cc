@@ -160,7 +160,7 @@ enum class VecGrad { gelu, leakyRelu };
   if (x == o) {                                                                    \
     for (int64_t i = 0; i < n; i++) { const float v = o[i]; o[i] = (expr); }        \
   } else {                                                                         \
-    map_rows(x, o, n, [=](float v) __attribute__((always_inline)) { return (expr); }); \
+    map_rows(x, o, n, [=](float v) MYELIN_LAMBDA_INLINE { return (expr); }); \
   }                                                                                \
   return
 
@@ -201,8 +201,8 @@ MYELIN_INLINE void map2_rows_alias(const float* a, const float* b, float* o, int
   for (int64_t i = 0; i < n; i++) o[i] = f(a[i], b[i]);
 }
 #define MYELIN_MAP2(expr)                                                                              \
-  if (alias) map2_rows_alias(a, b, o, n, [=](float u, float v) __attribute__((always_inline)) { return (expr); }); \
-  else map2_rows(a, b, o, n, [=](float u, float v) __attribute__((always_inline)) { return (expr); });            \
+  if (alias) map2_rows_alias(a, b, o, n, [=](float u, float v) MYELIN_LAMBDA_INLINE { return (expr); }); \
+  else map2_rows(a, b, o, n, [=](float u, float v) MYELIN_LAMBDA_INLINE { return (expr); });            \
   return
 
 MYELIN_INLINE void vec_grad_rows(VecGrad op, const float* a, const float* b, float* o, int64_t n, double p, bool alias) {

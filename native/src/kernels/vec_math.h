@@ -16,8 +16,10 @@
 
 #if defined(__GNUC__) || defined(__clang__)
 #define MYELIN_INLINE __attribute__((always_inline)) inline
+#define MYELIN_LAMBDA_INLINE __attribute__((always_inline))  // after a lambda's parameter list
 #else
 #define MYELIN_INLINE inline
+#define MYELIN_LAMBDA_INLINE
 #endif
 
 // Target attributes for the per-ISA copies of a kernel (no -march flag needed at build time).
