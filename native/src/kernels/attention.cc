@@ -97,10 +97,7 @@ struct AttentionSet {
 
 MYELIN_FOR_EACH_ISA(MYELIN_ATTENTION_SET)
 
-const AttentionSet& chosen() {
-  static const AttentionSet& set = MYELIN_BEST_ISA(kAttention);
-  return set;
-}
+MYELIN_ISA_CHOICE(AttentionSet, chosen, kAttention)
 
 int64_t row_grain(int64_t S) { return std::max<int64_t>(1, kGrain / std::max<int64_t>(1, 2 * S)); }
 

@@ -338,26 +338,11 @@ void scatter_matrix_to_rows(const Geo& g, const float* m, const float* bias, int
   }
 }
 
-/**
- * Sum of n floats, in double: sixteen independent running sums (which the compiler keeps in
- * vector registers: lane by lane, so no reassociation is needed, and several chains of adds
- * in flight) added up pairwise at the end.
- */
-MYELIN_INLINE double row_sum_lanes(const float* a, int64_t n) {
-  constexpr int L = 16;
-  double s[L] = {};
-  int64_t i = 0;
-  for (; i + L <= n; i += L)
-    for (int l = 0; l < L; l++) s[l] += static_cast<double>(a[i + l]);
-  for (; i < n; i++) s[0] += static_cast<double>(a[i]);
-  for (int w = L / 2; w > 0; w /= 2)
-    for (int l = 0; l < w; l++) s[l] += s[l + w];
-  return s[0];
-}
-
 using RowSum = double (*)(const float*, int64_t);
 #define MYELIN_ROW_SUM(suffix, ATTR)                                                                  \
-  ATTR double row_sum_##suffix(const float* a, int64_t n) { return row_sum_lanes(a, n); } \
+  ATTR double row_sum_##suffix(const float* a, int64_t n) {                                 \
+    return vec::lane_sum(n, [=](int64_t j) MYELIN_LAMBDA_INLINE { return static_cast<double>(a[j]); }); \
+  }                                                                                         \
   const RowSum kRowSum_##suffix = row_sum_##suffix;
 MYELIN_FOR_EACH_ISA(MYELIN_ROW_SUM)
 #undef MYELIN_ROW_SUM

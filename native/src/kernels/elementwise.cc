@@ -232,10 +232,7 @@ struct VecSet {
 MYELIN_FOR_EACH_ISA(MYELIN_VEC_SET)
 #undef MYELIN_VEC_SET
 
-const VecSet& vec_set() {
-  static const VecSet& chosen = MYELIN_BEST_ISA(kVec);
-  return chosen;
-}
+MYELIN_ISA_CHOICE(VecSet, vec_set, kVec)
 
 /** The scalar forms (broadcasting geluGrad), out of line: the same numbers as the loops. */
 #if defined(__GNUC__) || defined(__clang__)

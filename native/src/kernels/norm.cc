@@ -34,36 +34,19 @@ namespace kernels {
 namespace {
 
 #define R __restrict
-constexpr int kLanes = 16;  // independent accumulators: two AVX-512 double vectors, four AVX2 ones
+constexpr int kLanes = 16;  // independent accumulators (see vec::lane_sum)
 
 /** sum_j p[j] in double. */
-MYELIN_INLINE double row_sum(const float* R p, int64_t n) {
-  double acc[kLanes] = {};
-  int64_t j = 0;
-  for (; j + kLanes <= n; j += kLanes)
-    for (int k = 0; k < kLanes; k++) acc[k] += static_cast<double>(p[j + k]);
-  double s = 0;
-  for (; j < n; j++) s += static_cast<double>(p[j]);
-  for (int k = 0; k < kLanes; k++) s += acc[k];
-  return s;
+MYELIN_INLINE double row_sum(const float* p, int64_t n) {
+  return vec::lane_sum(n, [=](int64_t j) MYELIN_LAMBDA_INLINE { return static_cast<double>(p[j]); });
 }
 
 /** sum_j (p[j] - m)^2 in double. */
-MYELIN_INLINE double row_sq_dev(const float* R p, int64_t n, double m) {
-  double acc[kLanes] = {};
-  int64_t j = 0;
-  for (; j + kLanes <= n; j += kLanes)
-    for (int k = 0; k < kLanes; k++) {
-      const double d = static_cast<double>(p[j + k]) - m;
-      acc[k] += d * d;
-    }
-  double s = 0;
-  for (; j < n; j++) {
+MYELIN_INLINE double row_sq_dev(const float* p, int64_t n, double m) {
+  return vec::lane_sum(n, [=](int64_t j) MYELIN_LAMBDA_INLINE {
     const double d = static_cast<double>(p[j]) - m;
-    s += d * d;
-  }
-  for (int k = 0; k < kLanes; k++) s += acc[k];
-  return s;
+    return d * d;
+  });
 }
 
 MYELIN_INLINE void ln_forward_rows(const float* x, int64_t n, const float* R gamma, const float* R beta, double eps,
@@ -189,16 +172,11 @@ MYELIN_INLINE void bn_apply_planes(const float* x, int64_t c, int64_t spatial, c
   }
 }
 
-/** sum_j d[j] * (p[j] - m) in double (the same loop shape as row_sq_dev, which GCC vectorises). */
-MYELIN_INLINE double row_dot_dev(const float* R p, const float* R d, int64_t n, double m) {
-  double acc[kLanes] = {};
-  int64_t j = 0;
-  for (; j + kLanes <= n; j += kLanes)
-    for (int k = 0; k < kLanes; k++) acc[k] += static_cast<double>(d[j + k]) * (static_cast<double>(p[j + k]) - m);
-  double s = 0;
-  for (; j < n; j++) s += static_cast<double>(d[j]) * (static_cast<double>(p[j]) - m);
-  for (int k = 0; k < kLanes; k++) s += acc[k];
-  return s;
+/** sum_j d[j] * (p[j] - m) in double. */
+MYELIN_INLINE double row_dot_dev(const float* p, const float* d, int64_t n, double m) {
+  return vec::lane_sum(n, [=](int64_t j) MYELIN_LAMBDA_INLINE {
+    return static_cast<double>(d[j]) * (static_cast<double>(p[j]) - m);
+  });
 }
 
 /** Channels [c0, c1) of batch norm's backward (see batch_norm_backward_f32), in double. */
@@ -286,21 +264,9 @@ struct NormSet {
 MYELIN_FOR_EACH_ISA(MYELIN_NORM_SET)
 #undef MYELIN_NORM_SET
 
-const NormSet& norm_set() {
-  static const NormSet& chosen = MYELIN_BEST_ISA(kNorm);
-  return chosen;
-}
+MYELIN_ISA_CHOICE(NormSet, norm_set, kNorm)
 
 }  // namespace
-}  // namespace kernels
-}  // namespace myelin
-
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC pop_options
-#endif
-
-namespace myelin {
-namespace kernels {
 
 void layer_norm_f32(const float* x, int64_t rows, int64_t n, const float* gamma, const float* beta, double eps,
                     float* out, float* mean, float* invStd) {
@@ -370,3 +336,6 @@ void batch_norm_backward_f32(const float* x, const float* dy, int64_t n, int64_t
 }  // namespace kernels
 }  // namespace myelin
 
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC pop_options
+#endif

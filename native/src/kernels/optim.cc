@@ -71,21 +71,9 @@ struct AdamSet {
 MYELIN_FOR_EACH_ISA(MYELIN_ADAM_SET)
 #undef MYELIN_ADAM_SET
 
-const AdamSet& adam_set() {
-  static const AdamSet& chosen = MYELIN_BEST_ISA(kAdam);
-  return chosen;
-}
+MYELIN_ISA_CHOICE(AdamSet, adam_set, kAdam)
 
 }  // namespace
-}  // namespace kernels
-}  // namespace myelin
-
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC pop_options
-#endif
-
-namespace myelin {
-namespace kernels {
 
 void sgd_update_f32(float* param, const float* grad, float* buf, int64_t n, double lr, double momentum, double dampening,
                     double weightDecay, bool nesterov, bool firstStep, bool maximize) {
@@ -147,3 +135,7 @@ void rmsprop_update_f32(float* param, const float* grad, float* squareAvg, float
 
 }  // namespace kernels
 }  // namespace myelin
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC pop_options
+#endif

@@ -166,10 +166,7 @@ struct CellSet {
 
 MYELIN_FOR_EACH_ISA(MYELIN_CELL_SET)
 
-const CellSet& cells() {
-  static const CellSet& chosen = MYELIN_BEST_ISA(kCells);
-  return chosen;
-}
+MYELIN_ISA_CHOICE(CellSet, cells, kCells)
 
 /** Rows per pool chunk: a cell row costs about `width` elements of exp-heavy work. */
 int64_t row_grain(int64_t width) { return std::max<int64_t>(1, kGrain / std::max<int64_t>(1, width)); }

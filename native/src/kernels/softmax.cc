@@ -49,23 +49,12 @@ MYELIN_INLINE float row_max(const float* R x, int64_t n) {
 
 /** sum_j e^(x[j] - max) in double; with out, also out[j] = e^(x[j] - max). */
 template <bool kStore>
-MYELIN_INLINE double row_exp_sum(const float* R x, int64_t n, float max, float* R out) {
-  double s[kLanes] = {};
-  int64_t j = 0;
-  for (; j + kLanes <= n; j += kLanes)
-    for (int k = 0; k < kLanes; k++) {
-      const float e = vec::exp_approx(x[j + k] - max);
-      if (kStore) out[j + k] = e;
-      s[k] += static_cast<double>(e);
-    }
-  double sum = 0;
-  for (; j < n; j++) {
+MYELIN_INLINE double row_exp_sum(const float* x, int64_t n, float max, float* out) {
+  return vec::lane_sum(n, [=](int64_t j) MYELIN_LAMBDA_INLINE {
     const float e = vec::exp_approx(x[j] - max);
     if (kStore) out[j] = e;
-    sum += static_cast<double>(e);
-  }
-  for (int k = 0; k < kLanes; k++) sum += s[k];
-  return sum;
+    return static_cast<double>(e);
+  });
 }
 
 /** Rows [r0, r1) of n contiguous values. */
@@ -119,30 +108,6 @@ MYELIN_INLINE void softmax_cols(const float* x, int64_t n, int64_t inner, int64_
 
 // Backward: softmax dx = y * (dy - sum(dy * y)); log-softmax dx = dy - exp(y) * sum(dy).
 
-/** sum_j a[j] in double. */
-MYELIN_INLINE double lane_sum(const float* R a, int64_t n) {
-  double s[kLanes] = {};
-  int64_t j = 0;
-  for (; j + kLanes <= n; j += kLanes)
-    for (int k = 0; k < kLanes; k++) s[k] += static_cast<double>(a[j + k]);
-  double sum = 0;
-  for (; j < n; j++) sum += static_cast<double>(a[j]);
-  for (int k = 0; k < kLanes; k++) sum += s[k];
-  return sum;
-}
-
-/** sum_j a[j] b[j] in double. */
-MYELIN_INLINE double lane_dot(const float* R a, const float* R b, int64_t n) {
-  double s[kLanes] = {};
-  int64_t j = 0;
-  for (; j + kLanes <= n; j += kLanes)
-    for (int k = 0; k < kLanes; k++) s[k] += static_cast<double>(a[j + k]) * static_cast<double>(b[j + k]);
-  double sum = 0;
-  for (; j < n; j++) sum += static_cast<double>(a[j]) * static_cast<double>(b[j]);
-  for (int k = 0; k < kLanes; k++) sum += s[k];
-  return sum;
-}
-
 /** Rows [r0, r1) (inner == 1). */
 MYELIN_INLINE void softmax_backward_rows(const float* y, const float* dy, int64_t n, float* dx, bool log, int64_t r0,
                                          int64_t r1) {
@@ -150,7 +115,10 @@ MYELIN_INLINE void softmax_backward_rows(const float* y, const float* dy, int64_
     const float* R yr = y + r * n;
     const float* R g = dy + r * n;
     float* R o = dx + r * n;
-    const double sum = log ? lane_sum(g, n) : lane_dot(g, yr, n);
+    const double sum = log ? vec::lane_sum(n, [=](int64_t j) MYELIN_LAMBDA_INLINE { return static_cast<double>(g[j]); })
+                           : vec::lane_sum(n, [=](int64_t j) MYELIN_LAMBDA_INLINE {
+                               return static_cast<double>(g[j]) * static_cast<double>(yr[j]);
+                             });
     if (log) {
       for (int64_t i = 0; i < n; i++)
         o[i] = static_cast<float>(static_cast<double>(g[i]) - static_cast<double>(vec::exp_approx(yr[i])) * sum);
@@ -212,23 +180,9 @@ struct SoftmaxSet {
 MYELIN_FOR_EACH_ISA(MYELIN_SOFTMAX_SET)
 #undef MYELIN_SOFTMAX_SET
 
-const SoftmaxSet& softmax_set() {
-  static const SoftmaxSet& chosen = MYELIN_BEST_ISA(kSoftmax);
-  return chosen;
-}
+MYELIN_ISA_CHOICE(SoftmaxSet, softmax_set, kSoftmax)
 
-}  // namespace
-}  // namespace kernels
-}  // namespace myelin
 
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC pop_options
-#endif
-
-namespace myelin {
-namespace kernels {
-
-namespace {
 
 /** Calls fn(o, i0, w) for every (outer slice, column block), split over the pool. */
 template <class F>
@@ -277,3 +231,7 @@ void softmax_backward_f32(const float* y, const float* dy, int64_t outer, int64_
 
 }  // namespace kernels
 }  // namespace myelin
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC pop_options
+#endif

@@ -74,6 +74,12 @@ const Set& pick(Isa isa, const Set& portable, const Set& avx2, const Set& avx512
 // every copy this build has, and MYELIN_BEST_ISA(kName) is the copy for this CPU (chosen on the
 // first call, then cached by the caller's static).
 #define MYELIN_NO_ATTR
+// Defines `const Type& fn()`, the copy of kernel set k for this CPU (chosen on the first call).
+#define MYELIN_ISA_CHOICE(Type, fn, k)                   \
+  const Type& fn() {                                     \
+    static const Type& chosen = MYELIN_BEST_ISA(k);      \
+    return chosen;                                       \
+  }
 #if MYELIN_VEC_X86
 #define MYELIN_FOR_EACH_ISA(MAKE) MAKE(portable, MYELIN_NO_ATTR) MAKE(avx2, MYELIN_VEC_T256) MAKE(avx512, MYELIN_VEC_T512)
 #define MYELIN_BEST_ISA(k) ::myelin::kernels::vec::pick(::myelin::kernels::vec::best_isa(), k##_portable, k##_avx2, k##_avx512)
@@ -85,6 +91,24 @@ const Set& pick(Isa isa, const Set& portable, const Set& avx2, const Set& avx512
 namespace myelin {
 namespace kernels {
 namespace vec {
+
+/**
+ * sum_j f(j) over j in [0, n), in double over 16 independent lanes (two AVX-512 double
+ * vectors, four AVX2 ones): the loop vectorises without reassociation, and several chains of
+ * adds are in flight (one running sum is bound by the latency of its adds). f returns double.
+ */
+template <class F>
+MYELIN_INLINE double lane_sum(int64_t n, F f) {
+  constexpr int kLanes = 16;
+  double acc[kLanes] = {};
+  int64_t j = 0;
+  for (; j + kLanes <= n; j += kLanes)
+    for (int k = 0; k < kLanes; k++) acc[k] += f(j + k);
+  double s = 0;
+  for (; j < n; j++) s += f(j);
+  for (int k = 0; k < kLanes; k++) s += acc[k];
+  return s;
+}
 
 /** 2^k for an integer-valued float k in [-126, 127], from the exponent bits. */
 MYELIN_INLINE float pow2i(float k) {
