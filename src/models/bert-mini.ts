@@ -334,7 +334,8 @@ export async function pretrainBertMini(options: PretrainOptions = {}): Promise<S
       const entry = { iter: it, train_mlm_loss: round(recent.length ? recent.reduce((a, b) => a + b, 0) / recent.length : NaN), val_mlm_loss: round(e.loss), val_mlm_accuracy: round(e.accuracy), train_time_s: round(trainTime / 1000, 1) };
       history.push(entry);
       appendFileSync(run.metricsFile, JSON.stringify({ time: new Date().toISOString(), kind: 'eval', ...entry }) + '\n');
-      log(`bert-mini pretrain: iter ${it}: train MLM loss ${entry.train_mlm_loss}, held-out MLM loss ${entry.val_mlm_loss}, masked-token accuracy ${entry.val_mlm_accuracy} (${entry.train_time_s} s)`);
+      const trainPart = recent.length ? `train MLM loss ${entry.train_mlm_loss}, ` : ''; // none before the first step
+      log(`bert-mini pretrain: iter ${it}: ${trainPart}held-out MLM loss ${entry.val_mlm_loss}, masked-token accuracy ${entry.val_mlm_accuracy} (${entry.train_time_s} s)`);
       recent = [];
     }
     if (it === maxIters) break;
