@@ -9,7 +9,7 @@ export function register(program: Command): void {
   program.command('pretrain')
     .description('pre-train a model without labels (bert-mini: masked language model on MR sentences + Shakespeare)')
     .argument('<model>', 'model name (bert-mini)')
-    .option('--max-iters <n>', 'optimizer steps (default 4000)', positiveInt('--max-iters'))
+    .option('--max-iters <n>', 'optimizer steps (default 24000)', positiveInt('--max-iters'))
     .option('--eval-every <n>', 'held-out masked-token accuracy every N steps (default 250)', positiveInt('--eval-every'))
     .option('--batch-size <n>', 'sequences per step (default 64)', positiveInt('--batch-size'))
     .option('--lr <x>', 'peak learning rate (default 1e-3)', positiveNumber('--lr'))
