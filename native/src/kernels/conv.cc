@@ -241,11 +241,7 @@ void phase_copy(const ConvShape& s, const Geo& g, const Phases& P, float* xg, fl
         for (int64_t r = 0; r < P.rows; r++) {
           float* __restrict d = dst + r * P.cols;
           const int64_t ih = r * P.sH + pH - s.padH;
-          if (ih < 0 || ih >= s.h) {
-            if (!COL2IM) std::fill(d, d + P.cols, 0.0f);
-            continue;
-          }
-          if (qLo == qHi) {
+          if (ih < 0 || ih >= s.h || qLo == qHi) {  // a row of padding only
             if (!COL2IM) std::fill(d, d + P.cols, 0.0f);
             continue;
           }

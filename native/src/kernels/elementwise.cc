@@ -10,8 +10,9 @@
 // The hot activations are the exception (VecSet): GELU (erf form), its derivative and erf use a
 // branch-free polynomial erf (about 1e-7 absolute error in float; the js kernels' Abramowitz &
 // Stegun 7.1.26 is within 1.5e-7 of it); exp, log, sigmoid, tanh and softplus use vec_math.h's
-// exp and log (a few float ulp); LeakyReLU and its gradient stay bit-identical. These loops are compiled for
-// AVX-512, AVX2+FMA and the baseline ISA and chosen at run time, as rnn.cc does.
+// exp and log (a few float ulp); LeakyReLU, clamp, sign, floor, ceil, round and rsqrt stay
+// bit-identical. These loops are compiled for AVX-512, AVX2+FMA and the baseline ISA and
+// chosen at run time, as rnn.cc does.
 
 #include <cmath>
 #include <cstring>
