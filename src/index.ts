@@ -3,7 +3,7 @@
 //   import { tensor, nn, optim, data, Trainer } from 'myelin';
 
 export { Tensor, type TensorLike } from './tensor/tensor.js';
-export type { DType, TypedArray } from './tensor/dtype.js';
+export type { DType, TypedArray } from './dtype/dtype.js';
 export * from './tensor/creation.js';
 export { Generator, manualSeed, defaultGenerator } from './tensor/random.js';
 export * from './ops/index.js';

@@ -8,7 +8,7 @@ import { Generator } from '../tensor/random.js';
 import { fromArray } from '../tensor/creation.js';
 import { noGrad } from './grad-mode.js';
 import { backend } from '../backend/index.js';
-import { isFloating } from '../tensor/dtype.js';
+import { isFloating } from '../dtype/dtype.js';
 
 export interface GradCheckOptions {
   eps?: number;

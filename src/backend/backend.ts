@@ -10,7 +10,7 @@
 // [outer, n, inner]: the middle axis is the one reduced / normalised over, which covers "any
 // axis" without copies.
 
-import type { DType, TypedArray } from '../tensor/dtype.js';
+import type { DType, TypedArray } from '../dtype/dtype.js';
 
 export type Storage = TypedArray;
 

@@ -7,7 +7,7 @@
 // of the same dtype and size - the same layer in the next step - takes one of them.
 
 import type { Storage } from './backend.js';
-import { dtypeOfArray, type DType } from '../tensor/dtype.js';
+import { dtypeOfArray, type DType } from '../dtype/dtype.js';
 
 /** Storages below this size are cheap for V8 to collect: neither recorded nor pooled. */
 export const POOL_MIN_BYTES = 16384;

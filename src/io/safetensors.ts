@@ -11,7 +11,7 @@
 // size before it allocates or reads anything: a lying header yields an error, never a huge
 // allocation or a read outside the buffer.
 import { readFileSync } from 'node:fs';
-import type { TypedArray } from '../tensor/dtype.js';
+import type { TypedArray } from '../dtype/dtype.js';
 import { writeFileAtomic } from './atomic-write.js';
 
 /** Headers above this size are rejected outright (the reference implementation uses 100 MB). */

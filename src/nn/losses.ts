@@ -4,7 +4,7 @@
 // forward values everywhere.
 
 import { Tensor } from '../tensor/tensor.js';
-import { isFloating } from '../tensor/dtype.js';
+import { isFloating } from '../dtype/dtype.js';
 import { broadcastShapes, sameShape, shapeToString } from '../tensor/shape.js';
 import { scalar } from '../tensor/creation.js';
 import {

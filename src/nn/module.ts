@@ -28,7 +28,7 @@
 // optimizer or indexed directly.
 
 import { Tensor } from '../tensor/tensor.js';
-import { isFloating, type DType } from '../tensor/dtype.js';
+import { isFloating, type DType } from '../dtype/dtype.js';
 import { sameShape, shapeToString } from '../tensor/shape.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { Parameter } from './parameter.js';

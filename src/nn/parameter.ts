@@ -3,8 +3,8 @@
 // requires grad by default. Wrapping a tensor shares its storage (no copy), as in PyTorch.
 
 import { Tensor } from '../tensor/tensor.js';
-import type { DType } from '../tensor/dtype.js';
-import { isFloating } from '../tensor/dtype.js';
+import type { DType } from '../dtype/dtype.js';
+import { isFloating } from '../dtype/dtype.js';
 import { shapeToString } from '../tensor/shape.js';
 
 export class Parameter extends Tensor {

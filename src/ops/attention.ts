@@ -10,7 +10,7 @@ import { numel, shapeToString } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { fromArray } from '../tensor/creation.js';
 import type { Generator } from '../tensor/random.js';
-import { promoteTypes, type DType } from '../tensor/dtype.js';
+import { promoteTypes, type DType } from '../dtype/dtype.js';
 import type { Storage } from '../backend/backend.js';
 import { castTo, commonDType, empty, emptyOutput, K, requireFloat } from './util.js';
 import { add, mul, where } from './elementwise.js';

@@ -2,7 +2,7 @@
 
 import { record } from '../autograd/graph.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { isFloating, type DType } from '../tensor/dtype.js';
+import { isFloating, type DType } from '../dtype/dtype.js';
 import { castTo, empty, emptyOutput, K } from './util.js';
 
 /** A copy with its own storage; gradients pass straight through. */

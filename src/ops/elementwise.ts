@@ -5,7 +5,7 @@ import type { BinaryOp, UnaryOp } from '../backend/backend.js';
 import { record } from '../autograd/graph.js';
 import { broadcastShapes, sameShape } from '../tensor/shape.js';
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
-import { isFloating, type DType } from '../tensor/dtype.js';
+import { isFloating, type DType } from '../dtype/dtype.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import { asTensors, castTo, commonDType, empty, emptyOutput, K, sumToShape, toFloating } from './util.js';
 

@@ -5,7 +5,7 @@
 import { record } from '../autograd/graph.js';
 import { checkShape, normalizeAxis, numel, shapeToString, sameShape, splitAt } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { promoteTypes, type DType } from '../tensor/dtype.js';
+import { promoteTypes, type DType } from '../dtype/dtype.js';
 import { castTo, empty, emptyOutput, K, requireInt, sumToShape } from './util.js';
 
 /** A new shape over the same elements; one dimension may be -1 (inferred). */

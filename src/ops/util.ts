@@ -3,7 +3,7 @@
 
 import { backend } from '../backend/index.js';
 import type { Backend } from '../backend/backend.js';
-import { allocArray, isFloating, promoteTypes, type DType } from '../tensor/dtype.js';
+import { allocArray, isFloating, promoteTypes, type DType } from '../dtype/dtype.js';
 import { numel, sameShape, shapeToString } from '../tensor/shape.js';
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
 

@@ -11,7 +11,7 @@
 
 import { Tensor } from '../tensor/tensor.js';
 import { zerosLike } from '../tensor/creation.js';
-import { isFloating } from '../tensor/dtype.js';
+import { isFloating } from '../dtype/dtype.js';
 import { sameShape, shapeToString } from '../tensor/shape.js';
 import { enableGrad, noGrad } from '../autograd/grad-mode.js';
 import { checkNoSnakeCase, checkKnownKeys, show } from './check.js';

@@ -7,7 +7,7 @@
 
 import { Tensor } from '../tensor/tensor.js';
 import { fromArray } from '../tensor/creation.js';
-import type { TypedArray } from '../tensor/dtype.js';
+import type { TypedArray } from '../dtype/dtype.js';
 import type { OptimizerStateDict, ParamGroupState, ParamState } from './optimizer.js';
 import { show } from './check.js';
 

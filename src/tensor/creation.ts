@@ -2,7 +2,7 @@
 // Random functions use the default generator (seed it with manualSeed) unless given one.
 
 import { backend } from '../backend/index.js';
-import { allocArray, dtypeOfArray, type DType, type TypedArray } from './dtype.js';
+import { allocArray, dtypeOfArray, type DType, type TypedArray } from '../dtype/dtype.js';
 import { checkShape, numel, shapeToString } from './shape.js';
 import { defaultGenerator, type Generator } from './random.js';
 import { Tensor } from './tensor.js';

@@ -8,7 +8,7 @@
 
 import { backend } from '../backend/index.js';
 import type { Storage } from '../backend/backend.js';
-import { dtypeOfArray, isFloating, type DType, type TypedArray } from './dtype.js';
+import { dtypeOfArray, isFloating, type DType, type TypedArray } from '../dtype/dtype.js';
 import { numel, shapeToString, type Shape } from './shape.js';
 import { formatTensor } from './print.js';
 import type { GradFn } from '../autograd/graph.js';

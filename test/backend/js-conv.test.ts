@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { conv2d, conv2dBackwardData, conv2dBackwardWeight } from '../../src/backend/js/conv.js';
 import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from '../../src/backend/js/pool.js';
 import type { Conv2dParams, Pool2dParams } from '../../src/backend/backend.js';
-import type { TypedArray } from '../../src/tensor/dtype.js';
+import type { TypedArray } from '../../src/dtype/dtype.js';
 import { mulberry32 as rng } from '../helpers/prng.js';
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor;

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gemm, indexed, matmul, strided } from '../../src/backend/js/matmul.js';
 import type { MatmulParams } from '../../src/backend/backend.js';
-import type { TypedArray } from '../../src/tensor/dtype.js';
+import type { TypedArray } from '../../src/dtype/dtype.js';
 import { mulberry32 as rng } from '../helpers/prng.js';
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor;

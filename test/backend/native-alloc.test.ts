@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { jsBackendInstance } from '../../src/backend/index.js';
 import { loadNativeBackend } from '../../src/backend/native/index.js';
 import type { Backend } from '../../src/backend/backend.js';
-import type { DType } from '../../src/tensor/dtype.js';
+import type { DType } from '../../src/dtype/dtype.js';
 
 const js = jsBackendInstance();
 const loaded = loadNativeBackend(js);

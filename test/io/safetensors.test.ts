@@ -8,7 +8,7 @@ import {
   decodeSafetensors, encodeSafetensors, readSafetensors, writeSafetensors,
   type TensorToWrite,
 } from '../../src/io/safetensors.js';
-import type { TypedArray } from '../../src/tensor/dtype.js';
+import type { TypedArray } from '../../src/dtype/dtype.js';
 
 // Compiled to dist/test/io/, so the repository root is three levels up.
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/', import.meta.url));

@@ -2,7 +2,7 @@
 // that every other backend is tested against. It implements every kernel for every dtype.
 
 import type { Backend, Storage } from '../backend.js';
-import { allocArray, type DType, type TypedArray } from '../../tensor/dtype.js';
+import { allocArray, type DType, type TypedArray } from '../../dtype/dtype.js';
 import { binary, unary, where } from './elementwise.js';
 import { argReduce, reduce } from './reduce.js';
 import { cast, expand, gatherRows, permute, scatterAddAlongAxis, scatterAddRows, slice, sliceAssign, takeAlongAxis } from './movement.js';

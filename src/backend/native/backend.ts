@@ -13,7 +13,7 @@ import type {
 } from '../backend.js';
 import type { NativeAddon } from './addon.js';
 import { Buffer } from 'node:buffer';
-import { allocArray, type DType } from '../../tensor/dtype.js';
+import { allocArray, type DType } from '../../dtype/dtype.js';
 import { pooledStorage } from '../storage-pool.js';
 
 export interface NativeInfo {

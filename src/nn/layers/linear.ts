@@ -1,7 +1,7 @@
 // Linear (y = x W^T + b) and Identity.
 
 import type { Tensor } from '../../tensor/tensor.js';
-import type { DType } from '../../tensor/dtype.js';
+import type { DType } from '../../dtype/dtype.js';
 import type { Generator } from '../../tensor/random.js';
 import { zeros } from '../../tensor/creation.js';
 import { shapeToString } from '../../tensor/shape.js';

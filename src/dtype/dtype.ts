@@ -1,3 +1,4 @@
+// The bottom layer: element types and their storage arrays, shared by backend/ and everything above it.
 // Element types. Storage is a plain typed array per dtype: float32 is the working type,
 // int32 holds indices, labels and boolean masks (0/1), float64 exists so that gradient checks
 // can run finite differences without float32 rounding noise (the js backend handles it).
