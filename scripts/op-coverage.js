@@ -14,7 +14,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => import(join(root, 'dist', 'src', p));
 const { jsBackendInstance } = await dist('backend/index.js');
 const { loadNativeBackend } = await dist('backend/native/index.js');
-const { coverageMarkdown } = await dist('ops/coverage.js');
+const { coverageMarkdown, defaultTargets } = await dist('ops/coverage.js');
 
 const js = jsBackendInstance();
 const native = loadNativeBackend(js);
@@ -22,7 +22,7 @@ if (!native.backend) {
   console.error(`op-coverage: the native backend does not load (${native.reason}); build it with node scripts/build-native.js`);
   process.exit(1);
 }
-const markdown = coverageMarkdown([js, native.backend]);
+const markdown = coverageMarkdown(defaultTargets(js, native.backend));
 const file = join(root, 'docs', 'ops.md');
 if (process.argv.includes('--check')) {
   let current = '';

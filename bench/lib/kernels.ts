@@ -75,7 +75,7 @@ export function benchConvs(b: Backend, layers: ConvLayer[], opts: MeasureOptions
     const passes: [ConvPass, () => void, boolean][] = [
       ['forward', () => b.conv2d(x, w, bias, y, p), true],
       ['backwardData', () => b.conv2dBackwardData(dy, w, dx, p), needsInputGrad],
-      ['backwardWeight', () => b.conv2dBackwardWeight(x, dy, dw, p), true],
+      ['backwardWeight', () => b.conv2dBackwardWeight(x, dy, dw, p, null), true],
     ];
     for (const [pass, run, inStep] of passes) {
       const t = timed(flop, run, opts);

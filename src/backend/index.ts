@@ -44,6 +44,20 @@ export function setBackend(name: BackendName): Backend {
   return current;
 }
 
+/**
+ * Runs fn with `b` as the backend ops run on, then restores the one before: for a backend object
+ * built by hand (a test's, or a traced one) rather than chosen by name.
+ */
+export function withBackend<T>(b: Backend, fn: () => T): T {
+  const before = current;
+  current = b;
+  try {
+    return fn();
+  } finally {
+    current = before;
+  }
+}
+
 export function getBackendName(): string {
   return backend().name;
 }

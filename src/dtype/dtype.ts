@@ -22,6 +22,14 @@ export function dtypeOfArray(a: TypedArray): DType {
   return 'int32';
 }
 
+/** The dtype whose storage `a` is, or undefined when it is not a storage array. */
+export function dtypeOfStorage(a: unknown): DType | undefined {
+  if (a instanceof Float32Array) return 'float32';
+  if (a instanceof Float64Array) return 'float64';
+  if (a instanceof Int32Array) return 'int32';
+  return undefined;
+}
+
 export function isFloating(dtype: DType): boolean {
   return dtype !== 'int32';
 }

@@ -89,7 +89,7 @@ export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | n
   const y = record(op, out, [x, weight, bias ?? null], (g) => {
     let gx: Tensor | null = null, gw: Tensor | null = null;
     if (x.requiresGrad) { gx = emptyOutput(x.shape, g.dtype); K().conv2d(g.storage, weight.storage, null, gx.storage, p); }
-    if (weight.requiresGrad) { gw = emptyOutput(weight.shape, g.dtype); K().conv2dBackwardWeight(g.storage, x.storage, gw.storage, p); }
+    if (weight.requiresGrad) { gw = emptyOutput(weight.shape, g.dtype); K().conv2dBackwardWeight(g.storage, x.storage, gw.storage, p, null); }
     const gb = bias && bias.requiresGrad ? sum(g, [0, 2, 3]) : null;
     return [gx, gw, gb];
   });

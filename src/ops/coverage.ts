@@ -1,57 +1,123 @@
-// The op x backend coverage matrix: for every op of the op table and every backend, whether the
-// backend runs all the kernels the op's forward and backward need by itself (rather than
-// delegating some to the js fallback), and which ones it lacks. docs/ops.md is this matrix,
-// rendered by `node scripts/op-coverage.js`; test/ops/coverage.test.ts fails when it is stale.
+// The op x backend coverage matrix, measured: every sample of every op of the op table runs
+// forward and (for differentiable ops) backward on each backend, in the dtype that backend is
+// for (float64 on js, the gradient-check oracle; float32 on native), under the kernel tracer.
+// What it records per op and backend: the kernels called, and those the backend handed to its
+// js fallback. docs/ops.md is this matrix (`node scripts/op-coverage.js` renders it);
+// test/ops/coverage.test.ts fails when it is stale or when a backend lacks a kernel an op uses.
 
 import type { Backend } from '../backend/backend.js';
-import { OP_TABLE, kernelCovered, type KernelUse, type OpInfo } from './table.js';
+import { withBackend } from '../backend/index.js';
+import { traceKernels } from '../backend/trace.js';
+import { isFloating, type DType } from '../dtype/dtype.js';
+import { onesLike } from '../tensor/creation.js';
+import { Generator } from '../tensor/random.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { cast } from './copy.js';
+import { OP_TABLE, type OpInfo } from './table.js';
+
+/** A backend with the floating dtype its op samples run in. */
+export interface CoverageTarget {
+  backend: Backend;
+  dtype: DType;
+}
+
+/** The targets docs/ops.md is measured on: js in float64 (the oracle), native in float32. */
+export function defaultTargets(js: Backend, native: Backend): CoverageTarget[] {
+  return [{ backend: js, dtype: 'float64' }, { backend: native, dtype: 'float32' }];
+}
+
+export interface OpBackendCoverage {
+  /** Kernel uses (`kernel` or `kernel:variant`), sorted. */
+  kernels: string[];
+  /** The uses the backend handed to its js fallback. */
+  fallback: string[];
+}
 
 export interface OpCoverage {
   op: string;
   differentiable: boolean;
-  kernels: KernelUse[];
-  /** Per backend name: the kernels it does not implement (empty: complete). */
-  missing: Record<string, KernelUse[]>;
+  /** Per backend name. */
+  backends: Record<string, OpBackendCoverage>;
 }
 
-export function opCoverage(backends: readonly Backend[], table: readonly OpInfo[] = OP_TABLE): OpCoverage[] {
+/** Runs op's samples on `target` (forward, then backward with a gradient of ones) under the tracer. */
+export function measureOp(op: OpInfo, target: CoverageTarget): OpBackendCoverage {
+  const used = new Set<string>(), fallback = new Set<string>();
+  const b = target.backend;
+  withBackend(b, () => {
+    for (const s of op.samples) {
+      const inputs = s.inputs(new Generator(42)).map((t) => prepare(t, target.dtype, op.differentiable));
+      let out: Tensor | null = null;
+      const record = (fn: () => void) => {
+        for (const c of traceKernels(b, fn)) {
+          used.add(c.use);
+          if (!c.handled) fallback.add(c.use);
+        }
+      };
+      record(() => { out = op.call(...inputs); });
+      const y = out as unknown as Tensor;
+      if (op.differentiable && y.requiresGrad) {
+        const grad = onesLike(y);
+        record(() => { y.backward(grad); });
+      }
+    }
+  });
+  return { kernels: [...used].sort(), fallback: [...fallback].sort() };
+}
+
+/** A sample input in the target dtype, a leaf that requires a gradient when floating. */
+function prepare(t: Tensor, dtype: DType, differentiable: boolean): Tensor {
+  if (!isFloating(t.dtype)) return t;
+  const x = t.dtype === dtype ? t : cast(t, dtype);
+  return differentiable ? x.detach().requiresGrad_() : x;
+}
+
+export function opCoverage(targets: readonly CoverageTarget[], table: readonly OpInfo[] = OP_TABLE): OpCoverage[] {
   return table.map((op) => ({
     op: op.name,
     differentiable: op.differentiable,
-    kernels: op.kernels,
-    missing: Object.fromEntries(backends.map((b) => [b.name, op.kernels.filter((k) => !kernelCovered(b, k))])),
+    backends: Object.fromEntries(targets.map((t) => [t.backend.name, measureOp(op, t)])),
   }));
+}
+
+/** The ops for which a backend hands some kernel to its fallback: "op: kernel, kernel". */
+export function coverageGaps(rows: readonly OpCoverage[], backend: string): string[] {
+  return rows.filter((r) => r.backends[backend].fallback.length > 0)
+    .map((r) => `${r.op}: ${r.backends[backend].fallback.join(', ')}`);
 }
 
 const code = (k: string): string => '`' + k + '`';
 
 /** docs/ops.md: a short header, a per-backend summary, and the matrix. */
-export function coverageMarkdown(backends: readonly Backend[], table: readonly OpInfo[] = OP_TABLE): string {
-  const rows = opCoverage(backends, table);
-  const names = backends.map((b) => b.name);
-  const complete = (name: string) => rows.filter((r) => r.missing[name].length === 0).length;
+export function coverageMarkdown(targets: readonly CoverageTarget[], table: readonly OpInfo[] = OP_TABLE): string {
+  const rows = opCoverage(targets, table);
+  const names = targets.map((t) => t.backend.name);
+  const complete = (name: string) => rows.filter((r) => r.backends[name].fallback.length === 0).length;
+  const cell = (c: OpBackendCoverage) => {
+    if (c.kernels.length === 0) return '(none: a view)';
+    const list = c.kernels.map((k) => (c.fallback.includes(k) ? `**${code(k)} (js)**` : code(k))).join(', ');
+    return c.fallback.length === 0 ? `✓ ${list}` : list;
+  };
   const lines = [
     '# Ops and backends',
     '',
-    '<!-- Generated by `node scripts/op-coverage.js` from src/ops/table.ts; do not edit by hand. -->',
+    '<!-- Generated by `node scripts/op-coverage.js` from src/ops/table.ts and src/backend/kernels.ts; do not edit by hand. -->',
     '',
-    'Every op of the op table (`src/ops/table.ts`), the backend kernels its forward and backward',
-    'need, and for each backend whether it implements all of them itself: ✓, or the kernels it',
-    'lacks (those run on the js fallback). `unary:x` / `binary:x` name the elementwise function.',
-    'Native kernels run natively for float32 data (see `src/backend/native/backend.ts`).',
+    'Every op of the op table (`src/ops/table.ts`) and, per backend, the kernels its forward and',
+    'backward *measured* on that backend: each sample runs forward and backward under the kernel',
+    'tracer (`src/backend/trace.ts`), on js in float64 and on native in float32. ✓ means the backend',
+    'ran every one of them itself; a kernel in bold with "(js)" was handed to the js fallback.',
+    '`unary:x` / `binary:x` name the elementwise function, `sliceAssign:true` the accumulating form.',
+    'Which dtypes each backend runs each kernel for is declared in `src/backend/kernels.ts`.',
     '',
-    'Regenerate after changing the op table or a backend: `npx tsc -p . && node scripts/op-coverage.js`',
+    'Regenerate after changing the op table or a kernel: `npx tsc -p . && node scripts/op-coverage.js`',
     '(needs the native addon built); `test/ops/coverage.test.ts` fails when this file is stale.',
     '',
-    `${rows.length} ops; ` + names.map((n) => `${n} complete for ${complete(n)}`).join(', ') + '.',
+    `${rows.length} ops; ` + targets.map((t) => `${t.backend.name} (${t.dtype}) complete for ${complete(t.backend.name)}`).join(', ') + '.',
     '',
-    `| op | differentiable | kernels | ${names.join(' | ')} |`,
-    `|---|---|---|${names.map(() => '---|').join('')}`,
-    ...rows.map((r) => {
-      const cells = names.map((n) => (r.missing[n].length === 0 ? '✓' : r.missing[n].map(code).join(', ')));
-      const kernels = r.kernels.length === 0 ? '(none: a view)' : r.kernels.map(code).join(', ');
-      return `| ${r.op} | ${r.differentiable ? 'yes' : 'no'} | ${kernels} | ${cells.join(' | ')} |`;
-    }),
+    `| op | differentiable | ${targets.map((t) => `${t.backend.name} (${t.dtype})`).join(' | ')} |`,
+    `|---|---|${names.map(() => '---|').join('')}`,
+    ...rows.map((r) => `| ${r.op} | ${r.differentiable ? 'yes' : 'no'} | ${names.map((n) => cell(r.backends[n])).join(' | ')} |`),
     '',
   ];
   return lines.join('\n');

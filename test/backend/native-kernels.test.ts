@@ -11,6 +11,8 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { jsBackendInstance } from '../../src/backend/index.js';
 import { loadAddon, loadNativeBackend } from '../../src/backend/native/index.js';
+import { marshal } from '../../src/backend/native/marshal.js';
+import { KERNELS, type KernelName } from '../../src/backend/kernels.js';
 import type { Backend, BinaryOp, Conv2dParams, Pool2dParams, Storage, UnaryOp } from '../../src/backend/backend.js';
 import { mulberry32 as prng } from '../helpers/prng.js';
 
@@ -496,7 +498,7 @@ describe('native kernels: convolution', { skip }, () => {
     const dy = randF32(ySize);
     const [[dx1], [dx2]] = both([randF32(x.length)], (k, [dx]) => k.conv2dBackwardData(dy, wt, dx, p));
     close(dx1, dx2, `conv2dBackwardData ${what}`, { rtol: 2e-6, atol: 0, scale: 9 * Math.sqrt(cOut / groups * kh * kw) });
-    const [[dw1], [dw2]] = both([randF32(wt.length)], (k, [dw]) => k.conv2dBackwardWeight(x, dy, dw, p));
+    const [[dw1], [dw2]] = both([randF32(wt.length)], (k, [dw]) => k.conv2dBackwardWeight(x, dy, dw, p, null));
     close(dw1, dw2, `conv2dBackwardWeight ${what}`, { rtol: 2e-6, atol: 0, scale: 9 * Math.sqrt(n * p.outH * p.outW) });
     // with the bias gradient from the same pass: the same dw, and db against the js sums
     const [[dw3, db1], [dw4, db2]] = both([randF32(wt.length), randF32(cOut)], (k, [dw, db]) => k.conv2dBackwardWeight(x, dy, dw, p, db));
@@ -803,23 +805,31 @@ describe('native kernels: dtype fallbacks and bad arguments', { skip }, () => {
 
   test('the addon throws TypeError / RangeError naming the kernel and argument, and never crashes', () => {
     const addon = loadAddon().addon!;
+    // calls marshalled as the native backend does (marshal.ts), but without its dtype check
+    const call = (name: KernelName, ...args: unknown[]) => {
+      marshal(KERNELS[name], (addon as unknown as Record<string, (...a: unknown[]) => void>)[name])(args);
+    };
     const f = new Float32Array(4);
-    assert.throws(() => addon.unary(0, f, new Float32Array(8), 0, 0), { name: 'RangeError', message: /unary.*'x'/ });
-    assert.throws(() => addon.unary(0, [1, 2] as unknown as Float32Array, f, 0, 0), { name: 'TypeError', message: /unary.*'x'/ });
-    assert.throws(() => addon.unary(99, f, f, 0, 0), { name: 'RangeError', message: /unary.*op/ });
-    assert.throws(() => addon.unary(0, new Float64Array(4) as unknown as Float32Array, f, 0, 0), { name: 'TypeError', message: /Float64Array/ });
-    assert.throws(() => addon.matmul(f, f, f, 1, 4, 4, 4, false, false, 16, 16, false), { name: 'RangeError', message: /matmul/ });
-    assert.throws(() => addon.matmul(new Float32Array(16), new Float32Array(16), new Float32Array(16), 1, 4, 4, 4, 0 as unknown as boolean, false, 16, 16, false),
-      { name: 'TypeError', message: /transA/ });
-    assert.throws(() => addon.matmul(new Float32Array(16), new Float32Array(16), new Float32Array(16), 1, -4, 4, 4, false, false, 16, 16, false),
+    const mm = (m: number) => ({ batch: 1, m, n: 4, k: 4, transA: false, transB: false, strideA: 16, strideB: 16, accumulate: false });
+    const conv = (cIn: number, strideH: number, groups: number) => ({ n: 1, cIn, h: 2, w: 2, cOut: 2, kh: 1, kw: 1, strideH,
+      strideW: 1, padH: 0, padW: 0, dilationH: 1, dilationW: 1, groups, outH: 2, outW: 2 });
+    const pool = { n: 1, c: 1, h: 2, w: 2, kh: 2, kw: 2, strideH: 2, strideW: 2, padH: 0, padW: 0, dilationH: 1, dilationW: 1,
+      outH: 1, outW: 1, countIncludePad: true };
+    assert.throws(() => call('unary', 'exp', f, new Float32Array(8)), { name: 'RangeError', message: /unary.*'x'/ });
+    assert.throws(() => call('unary', 'exp', [1, 2], f), { name: 'TypeError', message: /unary.*'x'/ });
+    assert.throws(() => call('unary', 'noSuchOp', f, f), { name: 'RangeError', message: /unary.*op/ });
+    assert.throws(() => call('unary', 'exp', new Float64Array(4), f), { name: 'TypeError', message: /unary.*float64/ });
+    assert.throws(() => call('matmul', f, f, f, mm(4)), { name: 'RangeError', message: /matmul/ });
+    assert.throws(() => call('matmul', new Float32Array(16), new Float32Array(16), new Float32Array(16), mm(-4)),
       { name: 'RangeError', message: /'m'/ });
     const a = new Float32Array(16);
-    assert.throws(() => addon.matmul(a, new Float32Array(16), a, 1, 4, 4, 4, false, false, 16, 16, false), { name: 'RangeError', message: /share memory/ });
-    assert.throws(() => addon.conv2d(f, f, null, f, 1, 3, 2, 2, 2, 1, 1, 1, 1, 0, 0, 1, 1, 2, 2, 2), { name: 'RangeError', message: /groups/ });
-    assert.throws(() => addon.conv2d(f, f, null, f, 1, 1, 2, 2, 1, 1, 1, 0, 1, 0, 0, 1, 1, 1, 2, 2), { name: 'RangeError', message: /strideH/ });
-    assert.throws(() => addon.maxPool2dBackward(f, Int32Array.from([9]), f, 1, 1, 2, 2, 2, 2, 2, 2, 0, 0, 1, 1, 1, 1), { name: 'RangeError', message: /argmax/ });
-    assert.throws(() => addon.permute(f, f, 2, Int32Array.from([2, 2, 0, 0])), { name: 'RangeError', message: /permutation/ });
-    assert.throws(() => addon.binary(0, f, f, new Float32Array(8), 0, 2, Int32Array.from([2, 4, 2, 2, 3, 4])), { name: 'RangeError', message: /broadcast/ });
-    assert.throws(() => addon.slice(f, f, 1, Int32Array.from([4, 3, 2])), { name: 'RangeError', message: /box/ });
+    assert.throws(() => call('matmul', a, new Float32Array(16), a, mm(4)), { name: 'RangeError', message: /share memory/ });
+    assert.throws(() => call('conv2d', new Float32Array(12), new Float32Array(8), null, new Float32Array(8), conv(3, 1, 2)), { name: 'RangeError', message: /groups/ });
+    assert.throws(() => call('conv2d', f, f, null, new Float32Array(8), conv(1, 0, 1)), { name: 'RangeError', message: /strideH/ });
+    assert.throws(() => call('maxPool2dBackward', f, Int32Array.from([9]), f, pool), { name: 'RangeError', message: /argmax/ });
+    assert.throws(() => call('permute', f, [2, 2], [0, 0], f), { name: 'RangeError', message: /permutation/ });
+    assert.throws(() => call('binary', 'add', f, [2, 2], new Float32Array(12), [3, 4], new Float32Array(8), [2, 4]), { name: 'RangeError', message: /broadcast/ });
+    assert.throws(() => call('slice', f, [4], [3], f, [2]), { name: 'RangeError', message: /box/ });
+    assert.throws(() => addon.fill(f, undefined as unknown as Float64Array), { name: 'TypeError', message: /fill.*Float64Array/ });
   });
 });

@@ -4,10 +4,12 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { coverageMarkdown } from '../../src/ops/coverage.js';
-import { jsBackendInstance, setBackend, getBackendName, type BackendName } from '../../src/backend/index.js';
-import { loadNativeBackend } from '../../src/backend/native/index.js';
-import type { Backend, KernelName } from '../../src/backend/backend.js';
+import { coverageGaps, coverageMarkdown, defaultTargets, opCoverage } from '../../src/ops/coverage.js';
+import { jsBackendInstance, withBackend } from '../../src/backend/index.js';
+import { createNativeBackend, loadAddon, loadNativeBackend } from '../../src/backend/native/index.js';
+import { KERNELS } from '../../src/backend/kernels.js';
+import { traceKernels } from '../../src/backend/trace.js';
+import { OP_TABLE } from '../../src/ops/table.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { fromArray, rand, randn } from '../../src/tensor/creation.js';
 import { Generator, manualSeed } from '../../src/tensor/random.js';
@@ -117,43 +119,12 @@ const ZOO: { name: string; run: (g: Generator) => void }[] = [
   } },
 ];
 
-/** Not kernels: storage management and the native backend's extras. */
-const NOT_KERNELS = new Set(['name', 'implements', 'alloc', 'allocUninit', 'recordAllocations', 'release', 'fromHost', 'read', 'info', 'setNumThreads']);
-const VARIANT_KERNELS = new Set(['unary', 'binary', 'reduce', 'argReduce']);
-
-/**
- * Runs `fn` with every kernel of `b` wrapped to record the calls with float32 data (some
- * argument a Float32Array): `kernel` or `kernel:variant` -> the models that made them.
- */
-function traceFloat32Kernels(b: Backend, fn: (record: (model: string) => void) => void): Map<string, Set<string>> {
-  const calls = new Map<string, Set<string>>();
-  const target = b as unknown as Record<string, unknown>;
-  const saved = new Map<string, unknown>();
-  let model = '';
-  for (const [key, value] of Object.entries(target)) {
-    if (NOT_KERNELS.has(key) || typeof value !== 'function') continue;
-    saved.set(key, value);
-    const kernel = value as (...args: unknown[]) => unknown;
-    target[key] = function (this: unknown, ...args: unknown[]) {
-      if (args.some((a) => a instanceof Float32Array)) {
-        const use = VARIANT_KERNELS.has(key) ? `${key}:${String(args[0])}` : key;
-        if (!calls.has(use)) calls.set(use, new Set());
-        calls.get(use)!.add(model);
-      }
-      return kernel.apply(this, args);
-    };
-  }
-  try {
-    fn((m) => { model = m; });
-  } finally {
-    for (const [key, value] of saved) target[key] = value;
-  }
-  return calls;
-}
-
 describe('op x backend coverage', () => {
+  // measured once: every op-table sample, forward and backward, on js (float64) and native (float32)
+  const rows = native.backend ? opCoverage(defaultTargets(jsBackendInstance(), native.backend)) : [];
+
   test('docs/ops.md is the matrix coverage.ts renders now (regenerate: node scripts/op-coverage.js)', { skip: noNative }, () => {
-    const want = coverageMarkdown([jsBackendInstance(), native.backend!]);
+    const want = coverageMarkdown(defaultTargets(jsBackendInstance(), native.backend!));
     const got = readFileSync(new URL('../../../docs/ops.md', import.meta.url), 'utf8');
     if (got === want) return;
     const g = got.split('\n'), w = want.split('\n');
@@ -162,31 +133,40 @@ describe('op x backend coverage', () => {
       'run `npx tsc -p . && node scripts/op-coverage.js`');
   });
 
-  test('the native backend implements every kernel the zoo models call on float32 data (traced)', { skip: noNative }, () => {
-    const before = getBackendName() as BackendName;
-    const b = setBackend('native');
-    assert.equal(b, native.backend);
-    const perModel = new Map<string, number>();
-    let calls: Map<string, Set<string>>;
-    try {
-      calls = traceFloat32Kernels(b, (current) => {
-        for (const m of ZOO) {
-          current(m.name);
-          manualSeed(0);
-          m.run(new Generator(1));
-        }
-      });
-    } finally {
-      setBackend(before);
+  test('every op runs each kernel of its forward and backward natively on float32 (measured)', { skip: noNative }, () => {
+    assert.deepEqual(coverageGaps(rows, 'native'), [], 'ops whose float32 kernels the native backend hands to js');
+    assert.deepEqual(coverageGaps(rows, 'js'), []);
+    for (const r of rows) {
+      if (r.op === 'reshape' || r.op === 'flatten' || r.op === 'unsqueeze') continue; // views: no kernel
+      assert.ok(r.backends.native.kernels.length > 0, `no kernel traced for ${r.op}`);
     }
-    for (const [, models] of calls) for (const m of models) perModel.set(m, (perModel.get(m) ?? 0) + 1);
+  });
+
+  test('a native kernel deleted from the declarations makes the check fail, naming the ops that use it', { skip: noNative }, () => {
+    const specs = { ...KERNELS, softmaxBackward: { ...KERNELS.softmaxBackward, native: [] } };
+    const crippled = createNativeBackend(loadAddon().addon!, jsBackendInstance(), specs);
+    const ops = OP_TABLE.filter((o) => ['softmax', 'logSoftmax', 'add'].includes(o.name));
+    const gaps = coverageGaps(opCoverage([{ backend: crippled, dtype: 'float32' }], ops), 'native');
+    assert.deepEqual(gaps, ['softmax: softmaxBackward', 'logSoftmax: softmaxBackward']);
+  });
+
+  test('the native backend runs every kernel the zoo models call on float32 data (traced)', { skip: noNative }, () => {
+    const b = native.backend!;
+    const fallbacks = new Map<string, Set<string>>();
+    const perModel = new Map<string, number>();
+    for (const m of ZOO) {
+      manualSeed(0);
+      const calls = withBackend(b, () => traceKernels(b, () => m.run(new Generator(1))));
+      perModel.set(m.name, calls.length);
+      for (const c of calls) {
+        if (c.handled || !c.dtypes.includes('float32')) continue;
+        if (!fallbacks.has(c.use)) fallbacks.set(c.use, new Set());
+        fallbacks.get(c.use)!.add(m.name);
+      }
+    }
     // the trace saw every model (a kernel called through a cached reference would escape it)
-    for (const m of ZOO) assert.ok((perModel.get(m.name) ?? 0) > 0, `no float32 kernel call traced for ${m.name}`);
-    const missing = [...calls].filter(([use]) => {
-      const [kernel, variant] = use.split(':') as [KernelName, string | undefined];
-      return !b.implements(kernel, variant);
-    });
-    assert.deepEqual(missing.map(([use, models]) => `${use} (${[...models].join(', ')})`), [],
-      'kernels the zoo calls on float32 data that the native backend does not implement');
+    for (const m of ZOO) assert.ok((perModel.get(m.name) ?? 0) > 0, `no kernel call traced for ${m.name}`);
+    assert.deepEqual([...fallbacks].map(([use, models]) => `${use} (${[...models].join(', ')})`), [],
+      'kernels the zoo calls on float32 data that the native backend hands to js');
   });
 });

@@ -7,13 +7,12 @@
 // (thread_pool.h), which serialises concurrent callers safely.
 //
 // Exports:
-//   apiVersion                      number; the JS loader refuses an addon with another one
-//   version                         string: addon API, compiler, Node-API version
-//   unaryOps, binaryOps, reduceOps, argReduceOps, binaryInt32Ops
-//                                   comma-separated op names; an op's code is its position
+//   specFingerprint                 string: the kernel declarations this addon was built from
+//                                   (kernel_spec.gen.h); the JS loader refuses another one
+//   version                         string: spec fingerprint, compiler, Node-API version
 //   info()                          { cpu_features, cpu, gemm_path, threads, physical_cores }
-//   setNumThreads(n), getNumThreads()
-//   the kernels (bind_elementwise.cc, bind_movement.cc, bind_compute.cc)
+//   setNumThreads(n), getNumThreads(), rnnCellPath()
+//   every kernel of src/backend/kernels.ts: name(tensors..., scalars: Float64Array)
 
 #include <cstring>
 #include <string>
@@ -22,7 +21,10 @@
 #include "../gemm.h"
 #include "../kernels/malloc_tuning.h"
 #include "../thread_pool.h"
+#include "../kernels/rnn.h"
 #include "args.h"
+#include "reader.h"
+#include "run.h"
 
 namespace k = myelin::kernels;
 using myelin::binding::Args;
@@ -31,14 +33,11 @@ using myelin::binding::JsError;
 
 namespace {
 
-/** Bump when any exported function's arguments change. */
-constexpr int kApiVersion = 2;  // 2: maxPool2d takes a relu flag
-
 #define MYELIN_STR2(x) #x
 #define MYELIN_STR(x) MYELIN_STR2(x)
 
 std::string version_string() {
-  std::string v = std::to_string(kApiVersion);
+  std::string v = "spec " MYELIN_SPEC_FINGERPRINT;
 #if defined(__clang__)
   v += " (clang " __clang_version__;
 #elif defined(__GNUC__)
@@ -97,21 +96,15 @@ void set(napi_env env, napi_value obj, const char* name, napi_value v) {
   check(env, napi_set_named_property(env, obj, name, v));
 }
 
-std::string int32_binary_ops() {
-  std::string s;
-  for (int i = 0; i < static_cast<int>(k::BinaryOp::kCount); i++) {
-    if (!k::binary_supports_int32(static_cast<k::BinaryOp>(i))) continue;
-    // the i-th name of kBinaryOpNames
-    const char* p = k::kBinaryOpNames;
-    for (int j = 0; j < i; j++) p = std::strchr(p, ',') + 1;
-    const char* e = std::strchr(p, ',');
-    s.append(p, static_cast<size_t>(e - p));
-    s += ',';
-  }
-  return s;
-}
-
 }  // namespace
+
+/** Defines napi_value js_<name>(env, info) running `body` (a lambda taking Args&) under guard. */
+#define MYELIN_FN(name)                                                                          \
+  static napi_value js_##name##_body(myelin::binding::Args& args);                               \
+  static napi_value js_##name(napi_env env, napi_callback_info info) {                           \
+    return myelin::binding::guard(env, info, #name, [](myelin::binding::Args& a) { return js_##name##_body(a); }); \
+  }                                                                                              \
+  static napi_value js_##name##_body(myelin::binding::Args& args)
 
 // info(): a description of the CPU, the GEMM path and the thread pool
 MYELIN_FN(info) {
@@ -137,12 +130,39 @@ MYELIN_FN(setNumThreads) {
 
 MYELIN_FN(getNumThreads) { return make_number(args.env(), myelin::get_num_threads()); }
 
+// rnnCellPath(): which copy of the cell kernels runs here ("avx512", "avx2" or "portable")
+MYELIN_FN(rnnCellPath) { return make_string(args.env(), k::rnn_cell_path()); }
+
+namespace {
+
+/** Every kernel's export: read and check its arguments (kernel_spec.gen.h), then run it (run_*.cc). */
+template <class KernelArgs>
+napi_value invoke(napi_env env, napi_callback_info info) {
+  return myelin::binding::guard(env, info, KernelArgs::kName, [](Args& args) -> napi_value {
+    myelin::binding::Reader r(args, KernelArgs::kTensors);
+    KernelArgs a;
+    a.read(r);
+    myelin::binding::run(a);
+    return nullptr;
+  });
+}
+
+#define MYELIN_KERNEL_EXPORT(KernelArgs) {KernelArgs::kName, invoke<myelin::binding::KernelArgs>},
+using namespace myelin::binding;
+const Export kKernelExports[] = {MYELIN_KERNELS(MYELIN_KERNEL_EXPORT)};
+#undef MYELIN_KERNEL_EXPORT
+
+}  // namespace
+
 namespace {
 
 napi_value init(napi_env env, napi_value exports) {
   try {
     k::keep_tensor_memory();
-    const Export own[] = {{"info", js_info}, {"setNumThreads", js_setNumThreads}, {"getNumThreads", js_getNumThreads}};
+    const Export own[] = {{"info", js_info},
+                          {"setNumThreads", js_setNumThreads},
+                          {"getNumThreads", js_getNumThreads},
+                          {"rnnCellPath", js_rnnCellPath}};
     auto add_all = [&](const Export* list, size_t n) {
       for (size_t i = 0; i < n; i++) {
         napi_value fn;
@@ -151,18 +171,9 @@ napi_value init(napi_env env, napi_value exports) {
       }
     };
     add_all(own, sizeof(own) / sizeof(own[0]));
-    add_all(myelin::binding::kElementwiseExports, myelin::binding::kElementwiseExportCount);
-    add_all(myelin::binding::kMovementExports, myelin::binding::kMovementExportCount);
-    add_all(myelin::binding::kComputeExports, myelin::binding::kComputeExportCount);
-    add_all(myelin::binding::kRnnExports, myelin::binding::kRnnExportCount);
-    add_all(myelin::binding::kAttentionExports, myelin::binding::kAttentionExportCount);
-    set(env, exports, "apiVersion", make_number(env, kApiVersion));
+    add_all(kKernelExports, sizeof(kKernelExports) / sizeof(kKernelExports[0]));
+    set(env, exports, "specFingerprint", make_string(env, MYELIN_SPEC_FINGERPRINT));
     set(env, exports, "version", make_string(env, version_string()));
-    set(env, exports, "unaryOps", make_string(env, k::kUnaryOpNames));
-    set(env, exports, "binaryOps", make_string(env, k::kBinaryOpNames));
-    set(env, exports, "binaryInt32Ops", make_string(env, int32_binary_ops()));
-    set(env, exports, "reduceOps", make_string(env, k::kReduceOpNames));
-    set(env, exports, "argReduceOps", make_string(env, k::kArgReduceOpNames));
   } catch (const JsError& e) {
     napi_throw_error(env, "ERR_MYELIN_NATIVE", e.message.c_str());
     return nullptr;

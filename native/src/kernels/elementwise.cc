@@ -252,13 +252,6 @@ float gelu_derivative_scalar(float x) { return gelu_derivative_v(x); }
 namespace myelin {
 namespace kernels {
 
-#define MYELIN_NAME_ENTRY(name) #name ","
-const char* const kUnaryOpNames = MYELIN_UNARY_OPS(MYELIN_NAME_ENTRY);
-const char* const kBinaryOpNames = MYELIN_BINARY_OPS(MYELIN_NAME_ENTRY);
-const char* const kReduceOpNames = MYELIN_REDUCE_OPS(MYELIN_NAME_ENTRY);
-const char* const kArgReduceOpNames = MYELIN_ARG_REDUCE_OPS(MYELIN_NAME_ENTRY);
-#undef MYELIN_NAME_ENTRY
-
 namespace {
 
 /** Grain for transcendental functions: about 8x dearer per element than a multiply-add. */
@@ -384,6 +377,11 @@ struct SubI {
     return static_cast<int32_t>(static_cast<uint32_t>(a) - static_cast<uint32_t>(b));
   }
 };
+struct MulI {  // wraps modulo 2^32, as the js kernel's ToInt32 of the product does below 2^53
+  static inline int32_t f(int32_t a, int32_t b, double) {
+    return static_cast<int32_t>(static_cast<uint32_t>(a) * static_cast<uint32_t>(b));
+  }
+};
 
 /** out[o + i] = Op(a[ai + i*as], b[bi + i*bs]) with the common stride patterns specialised. */
 template <class Op, class T, class O>
@@ -472,7 +470,7 @@ bool binary_is_comparison(BinaryOp op) {
 }
 
 bool binary_supports_int32(BinaryOp op) {
-  return binary_is_comparison(op) || op == BinaryOp::add || op == BinaryOp::sub || op == BinaryOp::maximum ||
+  return binary_is_comparison(op) || op == BinaryOp::add || op == BinaryOp::sub || op == BinaryOp::mul || op == BinaryOp::maximum ||
          op == BinaryOp::minimum;
 }
 
@@ -506,6 +504,7 @@ void dispatch_binary_i32(BinaryOp op, F&& call) {
   switch (op) {
     case BinaryOp::add: call(AddI{}); return;
     case BinaryOp::sub: call(SubI{}); return;
+    case BinaryOp::mul: call(MulI{}); return;
     case BinaryOp::maximum: call(Maximum{}); return;
     case BinaryOp::minimum: call(Minimum{}); return;
     case BinaryOp::eq: call(Eq{}); return;
@@ -527,6 +526,8 @@ template <>
 struct I32Of<AddI> { using type = AddI; };
 template <>
 struct I32Of<SubI> { using type = SubI; };
+template <>
+struct I32Of<MulI> { using type = MulI; };
 }  // namespace
 
 void binary_same_i32(BinaryOp op, const int32_t* a, const int32_t* b, int32_t* out, int64_t n) {
@@ -609,9 +610,9 @@ void fill_typed(T* out, int64_t n, T value) {
 
 void fill(DType t, void* out, int64_t n, double value) {
   switch (t) {
-    case DType::F32: fill_typed(static_cast<float*>(out), n, static_cast<float>(value)); return;
-    case DType::F64: fill_typed(static_cast<double*>(out), n, value); return;
-    case DType::I32: fill_typed(static_cast<int32_t*>(out), n, to_int32(value)); return;
+    case DType::float32: fill_typed(static_cast<float*>(out), n, static_cast<float>(value)); return;
+    case DType::float64: fill_typed(static_cast<double*>(out), n, value); return;
+    case DType::int32: fill_typed(static_cast<int32_t*>(out), n, to_int32(value)); return;
   }
 }
 
@@ -631,20 +632,20 @@ void copy_bytes(const void* src, void* dst, int64_t bytes) {
 
 void cast(DType from, const void* src, DType to, void* dst, int64_t n) {
   if (from == to) {
-    copy_bytes(src, dst, n * (from == DType::F64 ? 8 : 4));
+    copy_bytes(src, dst, n * (from == DType::float64 ? 8 : 4));
     return;
   }
   switch (from) {
-    case DType::F32:
-      if (to == DType::F64) convert(static_cast<const float*>(src), static_cast<double*>(dst), n);
+    case DType::float32:
+      if (to == DType::float64) convert(static_cast<const float*>(src), static_cast<double*>(dst), n);
       else to_i32(static_cast<const float*>(src), static_cast<int32_t*>(dst), n);
       return;
-    case DType::F64:
-      if (to == DType::F32) convert(static_cast<const double*>(src), static_cast<float*>(dst), n);
+    case DType::float64:
+      if (to == DType::float32) convert(static_cast<const double*>(src), static_cast<float*>(dst), n);
       else to_i32(static_cast<const double*>(src), static_cast<int32_t*>(dst), n);
       return;
-    case DType::I32:
-      if (to == DType::F32) convert(static_cast<const int32_t*>(src), static_cast<float*>(dst), n);
+    case DType::int32:
+      if (to == DType::float32) convert(static_cast<const int32_t*>(src), static_cast<float*>(dst), n);
       else convert(static_cast<const int32_t*>(src), static_cast<double*>(dst), n);
       return;
   }

@@ -17,6 +17,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "../kernel_spec.gen.h"
+
 namespace myelin {
 namespace kernels {
 
@@ -30,21 +32,9 @@ struct IndexError : std::runtime_error {
   IndexError(const std::string& m) : std::runtime_error(m) {}
 };
 
-// --- op lists: the order is the numeric code passed from JavaScript ------------------------
-// The addon exports these names (comma separated) so the JS side maps op names to codes from
-// the addon itself and can never disagree with it.
-
-#define MYELIN_UNARY_OPS(X)                                                               \
-  X(neg) X(abs) X(sign) X(exp) X(log) X(sqrt) X(rsqrt) X(square) X(reciprocal) X(sin)     \
-  X(cos) X(tanh) X(sigmoid) X(relu) X(gelu) X(erf) X(floor) X(ceil) X(round) X(leakyRelu) \
-  X(powScalar) X(clamp) X(affine) X(log1p) X(softplus)
-
-#define MYELIN_BINARY_OPS(X)                                                          \
-  X(add) X(sub) X(mul) X(div) X(pow) X(maximum) X(minimum) X(eq) X(ne) X(lt) X(le)    \
-  X(gt) X(ge) X(reluGrad) X(leakyReluGrad) X(sigmoidGrad) X(tanhGrad) X(geluGrad)
-
-#define MYELIN_REDUCE_OPS(X) X(sum) X(max) X(min) X(prod)
-#define MYELIN_ARG_REDUCE_OPS(X) X(argmax) X(argmin)
+// --- op lists (MYELIN_UNARY_OPS, ...) and dtypes (MYELIN_DTYPES) come from the kernel
+// declarations (src/backend/kernels.ts, through kernel_spec.gen.h); an op's position is the
+// numeric code passed from JavaScript.
 
 #define MYELIN_ENUM_ENTRY(name) name,
 enum class UnaryOp : int { MYELIN_UNARY_OPS(MYELIN_ENUM_ENTRY) kCount };
@@ -52,12 +42,6 @@ enum class BinaryOp : int { MYELIN_BINARY_OPS(MYELIN_ENUM_ENTRY) kCount };
 enum class ReduceOp : int { MYELIN_REDUCE_OPS(MYELIN_ENUM_ENTRY) kCount };
 enum class ArgReduceOp : int { MYELIN_ARG_REDUCE_OPS(MYELIN_ENUM_ENTRY) kCount };
 #undef MYELIN_ENUM_ENTRY
-
-/** Comma-separated op names in code order. */
-extern const char* const kUnaryOpNames;
-extern const char* const kBinaryOpNames;
-extern const char* const kReduceOpNames;
-extern const char* const kArgReduceOpNames;
 
 /** Binary ops that also run natively on int32 operands (exact integer semantics). */
 bool binary_supports_int32(BinaryOp op);
@@ -89,8 +73,10 @@ void binary_bcast_i32(BinaryOp op, const int32_t* a, const int32_t* b, int32_t* 
 /** out = cond != 0 ? a : b over s (in[0] = cond, in[1] = a, in[2] = b); 4-byte a/b/out. */
 void where_4(bool condIsFloat, const void* cond, const uint32_t* a, const uint32_t* b, uint32_t* out, const Shapes& s);
 
-/** Element types for fill and cast. */
-enum class DType : int { F32 = 0, F64 = 1, I32 = 2 };
+/** Element types for fill and cast: the dtypes, in the order of the generated MYELIN_DTYPES (a tensor's dtype code minus 1). */
+#define MYELIN_DTYPE_ENUM(dtype, napi_type, bytes) dtype,
+enum class DType : int { MYELIN_DTYPES(MYELIN_DTYPE_ENUM) };
+#undef MYELIN_DTYPE_ENUM
 void fill(DType t, void* out, int64_t n, double value);
 void copy_bytes(const void* src, void* dst, int64_t bytes);
 /** dst = src converted (float -> int32 truncates toward zero; out of range wraps like JS ToInt32). */

@@ -1,7 +1,11 @@
 // The pure-TypeScript backend: runs everywhere (Node, browsers, workers) and is the oracle
-// that every other backend is tested against. It implements every kernel for every dtype.
+// that every other backend is tested against. It runs every kernel for every numeric dtype
+// (float32, float64, int32), as kernels.ts declares.
 
 import type { Backend, Storage } from '../backend.js';
+import type { KernelSpec } from '../kernel-spec.js';
+import { KERNELS, KERNEL_NAMES, type Kernels } from '../kernels.js';
+import { compileSupport, describeDtypes } from '../signatures.js';
 import { allocArray, type DType, type TypedArray } from '../../dtype/dtype.js';
 import { binary, unary, where } from './elementwise.js';
 import { argReduce, reduce } from './reduce.js';
@@ -17,14 +21,29 @@ import { gruCell, gruCellBackward, lstmCell, lstmCellBackward } from './rnn.js';
 import { attentionSoftmax, attentionSoftmaxBackward } from './attention.js';
 import { pooledStorage } from '../storage-pool.js';
 
+/**
+ * The kernels behind the guard of their declared js dtypes: a call with another dtype (say a
+ * bfloat16 storage to a kernel that reads plain numbers) throws naming the kernel and the
+ * arguments' dtypes, rather than computing on raw bits.
+ */
+function guarded(kernels: Kernels): { kernels: Kernels; handles: Backend['handles'] } {
+  const out: Record<string, unknown> = {};
+  const checks: Record<string, (args: ArrayLike<unknown>) => boolean> = {};
+  for (const name of KERNEL_NAMES) {
+    const spec: KernelSpec = KERNELS[name];
+    const ok = compileSupport(spec, spec.js);
+    const run = kernels[name] as (...args: unknown[]) => void;
+    checks[name] = ok;
+    out[name] = (...args: unknown[]): void => {
+      if (!ok(args)) throw new TypeError(`myelin: the js backend has no ${name} kernel for ${describeDtypes(spec, args)}`);
+      run(...args);
+    };
+  }
+  return { kernels: out as unknown as Kernels, handles: (kernel, args) => checks[kernel](args) };
+}
+
 export function createJsBackend(): Backend {
-  return {
-    name: 'js',
-    implements: () => true,
-    // a typed array cannot be created without zeroing in every JavaScript runtime
-    ...pooledStorage((dtype: DType, size: number) => allocArray(dtype, size), (s, value) => { s.fill(value); }),
-    fromHost: (data: TypedArray) => data.slice(),
-    read: (s: Storage) => s,
+  const { kernels, handles } = guarded({
     fill: (out, value) => { out.fill(value); },
     copy: (src, dst) => { dst.set(src); },
     cast,
@@ -37,5 +56,14 @@ export function createJsBackend(): Backend {
     lstmCell, lstmCellBackward, gruCell, gruCellBackward,
     attentionSoftmax, attentionSoftmaxBackward,
     sgdUpdate, adamUpdate, rmspropUpdate,
+  });
+  return {
+    name: 'js',
+    handles,
+    // a typed array cannot be created without zeroing in every JavaScript runtime
+    ...pooledStorage((dtype: DType, size: number) => allocArray(dtype, size), (s, value) => { s.fill(value); }),
+    fromHost: (data: TypedArray) => data.slice(),
+    read: (s: Storage) => s,
+    ...kernels,
   };
 }

@@ -27,7 +27,7 @@ export function loadNativeBackend(fallback: Backend): NativeLoadResult {
 
 export type { NativeBackend, NativeInfo } from './backend.js';
 export { createNativeBackend } from './backend.js';
-export { loadAddon, addonPath, ADDON_API_VERSION, type NativeAddon } from './addon.js';
+export { loadAddon, addonPath, ADDON_FINGERPRINT, type NativeAddon } from './addon.js';
 
 /** Whether `b` is the native backend (has info() and setNumThreads()). */
 export function isNativeBackend(b: Backend): b is NativeBackend {
