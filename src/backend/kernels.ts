@@ -268,7 +268,7 @@ export const KERNELS = {
   }),
   maxPool2dBackward: kernel({
     doc: 'dx = the gradient of maxPool2d: dy routed to the argmax inputs (overwrites dx).',
-    args: [input('dy', 'T', { size: POOL_Y }), input('argmax', 'int32', { size: POOL_Y, range: ['-1', 'h*w'] }),
+    args: [input('dy', 'T', { size: POOL_Y }), input('argmax', 'int32', { size: POOL_Y, range: ['0', 'h*w'] }),
       output('dx', 'T', { size: POOL_X }), params('p', 'Pool2dParams', POOL2D)] as const,
     js: anyNumeric('T'), native: float32('T'),
   }),
