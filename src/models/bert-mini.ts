@@ -45,7 +45,7 @@ import { TensorDataset } from '../data/dataset.js';
 import { saveWeights, weightsOf } from '../io/weights.js';
 import { readSafetensors } from '../io/safetensors.js';
 import { RunDir } from '../train/run-dir.js';
-import { appendFileSync } from 'node:fs';
+import { RunRecord } from '../train/run-record.js';
 import { getBackendName } from '../backend/index.js';
 import { WordTokenizer, loadTokenizer, saveTokenizer, splitLines } from '../text/tokenizers.js';
 import { padSequences } from '../text/padding.js';
@@ -329,12 +329,13 @@ export async function pretrainBertMini(options: PretrainOptions = {}): Promise<S
   };
   let perm = gen.permutation(rows), cursor = 0, trainTime = 0, recent: number[] = [];
   const history: Record<string, number>[] = [];
+  const runRecord = new RunRecord(run.metricsFile);
   for (let it = 0; it <= maxIters; it++) {
     if (it % evalEvery === 0 || it === maxIters) {
       const e = evaluateMlm();
       const entry = { iter: it, train_mlm_loss: round(recent.length ? recent.reduce((a, b) => a + b, 0) / recent.length : NaN), val_mlm_loss: round(e.loss), val_mlm_accuracy: round(e.accuracy), train_time_s: round(trainTime / 1000, 1) };
       history.push(entry);
-      appendFileSync(run.metricsFile, JSON.stringify({ time: new Date().toISOString(), kind: 'eval', ...entry }) + '\n');
+      runRecord.append('eval', entry);
       const trainPart = recent.length ? `train MLM loss ${entry.train_mlm_loss}, ` : ''; // none before the first step
       log(`bert-mini pretrain: iter ${it}: ${trainPart}held-out MLM loss ${entry.val_mlm_loss}, masked-token accuracy ${entry.val_mlm_accuracy} (${entry.train_time_s} s)`);
       recent = [];
