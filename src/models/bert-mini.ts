@@ -49,8 +49,8 @@ import { RunRecord } from '../train/run-record.js';
 import { getBackendName } from '../backend/index.js';
 import { WordTokenizer, loadTokenizer, saveTokenizer, splitLines } from '../text/tokenizers.js';
 import { padSequences } from '../text/padding.js';
-import { baseSummary, round, startRun, saveModel, type Summary, type ZooModel } from './common.js';
-import { classifierResults, logger, runConfigOf, type SequenceEvalOptions, type SequenceTrainOptions } from './sequence-common.js';
+import { baseSummary, round, startRun, type Summary, type ZooModel } from './common.js';
+import { finishSentimentRun, logger, runConfigOf, type SequenceEvalOptions, type SequenceTrainOptions } from './sequence-common.js';
 import { loadMrPolarity, loadShakespeare } from './text-data.js';
 
 export interface BertConfig {
@@ -420,18 +420,12 @@ async function train(options: SequenceTrainOptions): Promise<Summary> {
   const trainer = new Trainer(model, { optimizer: opt, loss: (o, y) => crossEntropy(o, y), metrics: ['accuracy'], gradClipNorm: 1.0 });
   const history = await trainer.fit(trainSet, { epochs, batchSize, seed, validation: valSet, callbacks: [schedule, ...callbacks], progress: options.progress, evalBatchSize: 256 });
   const perEpoch = history.epochs.map((e) => ({ epoch: e.epoch, train_loss: round(e.loss), val_loss: round(e.val_loss), val_accuracy: round(e.val_accuracy) }));
-  perEpoch.forEach((e) => log(`bert-mini: epoch ${e.epoch}: train loss ${e.train_loss}, val accuracy ${e.val_accuracy}`));
-  const results = classifierResults(perEpoch, history);
-  saveTokenizer(tokenizer, run.file('tokenizer.json'));
-  saveModel(run, model, {
-    model: 'bert-mini', dataset: 'mr-polarity', architecture: config, tokenizer: 'tokenizer.json', init,
-    labels: ['negative', 'positive'], training: { epochs, batchSize, lr, seed, optimizer: 'AdamW' },
-    metrics: results.metrics,
+  return finishSentimentRun({
+    name: 'bert-mini', run, model, tokenizer, perEpoch, history, log,
+    config: { architecture: config, tokenizer: 'tokenizer.json', init },
+    training: { epochs, batchSize, lr, seed, optimizer: 'AdamW' },
+    summary: { init },
   });
-  return {
-    ...baseSummary('bert-mini', 'mr-polarity'), init, epochs, batch_size: batchSize,
-    ...results.summary, run_dir: run.path,
-  };
 }
 
 async function evaluate(options: SequenceEvalOptions): Promise<Summary> {
