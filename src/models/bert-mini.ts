@@ -45,12 +45,12 @@ import { TensorDataset } from '../data/dataset.js';
 import { saveWeights, weightsOf } from '../io/weights.js';
 import { readSafetensors } from '../io/safetensors.js';
 import { RunDir } from '../train/run-dir.js';
-import { appendFileSync } from 'node:fs';
+import { RunRecord } from '../train/run-record.js';
 import { getBackendName } from '../backend/index.js';
 import { WordTokenizer, loadTokenizer, saveTokenizer, splitLines } from '../text/tokenizers.js';
 import { padSequences } from '../text/padding.js';
-import { baseSummary, round, startRun, saveModel, type Summary, type ZooModel } from './common.js';
-import { classifierResults, logger, runConfigOf, type SequenceEvalOptions, type SequenceTrainOptions } from './sequence-common.js';
+import { baseSummary, round, startRun, type Summary, type ZooModel } from './common.js';
+import { finishSentimentRun, logger, runConfigOf, type SequenceEvalOptions, type SequenceTrainOptions } from './sequence-common.js';
 import { loadMrPolarity, loadShakespeare } from './text-data.js';
 
 export interface BertConfig {
@@ -329,12 +329,13 @@ export async function pretrainBertMini(options: PretrainOptions = {}): Promise<S
   };
   let perm = gen.permutation(rows), cursor = 0, trainTime = 0, recent: number[] = [];
   const history: Record<string, number>[] = [];
+  const runRecord = new RunRecord(run.metricsFile);
   for (let it = 0; it <= maxIters; it++) {
     if (it % evalEvery === 0 || it === maxIters) {
       const e = evaluateMlm();
       const entry = { iter: it, train_mlm_loss: round(recent.length ? recent.reduce((a, b) => a + b, 0) / recent.length : NaN), val_mlm_loss: round(e.loss), val_mlm_accuracy: round(e.accuracy), train_time_s: round(trainTime / 1000, 1) };
       history.push(entry);
-      appendFileSync(run.metricsFile, JSON.stringify({ time: new Date().toISOString(), kind: 'eval', ...entry }) + '\n');
+      runRecord.append('eval', entry);
       const trainPart = recent.length ? `train MLM loss ${entry.train_mlm_loss}, ` : ''; // none before the first step
       log(`bert-mini pretrain: iter ${it}: ${trainPart}held-out MLM loss ${entry.val_mlm_loss}, masked-token accuracy ${entry.val_mlm_accuracy} (${entry.train_time_s} s)`);
       recent = [];
@@ -419,18 +420,12 @@ async function train(options: SequenceTrainOptions): Promise<Summary> {
   const trainer = new Trainer(model, { optimizer: opt, loss: (o, y) => crossEntropy(o, y), metrics: ['accuracy'], gradClipNorm: 1.0 });
   const history = await trainer.fit(trainSet, { epochs, batchSize, seed, validation: valSet, callbacks: [schedule, ...callbacks], progress: options.progress, evalBatchSize: 256 });
   const perEpoch = history.epochs.map((e) => ({ epoch: e.epoch, train_loss: round(e.loss), val_loss: round(e.val_loss), val_accuracy: round(e.val_accuracy) }));
-  perEpoch.forEach((e) => log(`bert-mini: epoch ${e.epoch}: train loss ${e.train_loss}, val accuracy ${e.val_accuracy}`));
-  const results = classifierResults(perEpoch, history);
-  saveTokenizer(tokenizer, run.file('tokenizer.json'));
-  saveModel(run, model, {
-    model: 'bert-mini', dataset: 'mr-polarity', architecture: config, tokenizer: 'tokenizer.json', init,
-    labels: ['negative', 'positive'], training: { epochs, batchSize, lr, seed, optimizer: 'AdamW' },
-    metrics: results.metrics,
+  return finishSentimentRun({
+    name: 'bert-mini', run, model, tokenizer, perEpoch, history, log,
+    config: { architecture: config, tokenizer: 'tokenizer.json', init },
+    training: { epochs, batchSize, lr, seed, optimizer: 'AdamW' },
+    summary: { init },
   });
-  return {
-    ...baseSummary('bert-mini', 'mr-polarity'), init, epochs, batch_size: batchSize,
-    ...results.summary, run_dir: run.path,
-  };
 }
 
 async function evaluate(options: SequenceEvalOptions): Promise<Summary> {

@@ -27,8 +27,9 @@ import { randn } from '../tensor/creation.js';
 import { Generator, manualSeed } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { loadWeights } from '../io/weights.js';
+import { RunRecord } from '../train/run-record.js';
 import { baseSummary, round, saveModel, startRun, type EvalOptions, type Summary, type TrainOptions, type ZooModel } from './common.js';
-import { EpochProgress, firstN, loadImageData, MetricsLog, rangeBatches, weightShapes, writeComparisonGrid } from './generative-common.js';
+import { EpochProgress, firstN, loadImageData, rangeBatches, weightShapes, writeComparisonGrid } from './generative-common.js';
 
 export const DVAE_LATENT = 16;
 export const DVAE_NOISE_STD = 0.3;
@@ -152,7 +153,7 @@ async function train(options: TrainOptions): Promise<Summary> {
   const opt = new Adam(model.parameters(), { lr });
   const loader = new DataLoader(trainSet, { batchSize, shuffle: true, seed });
   const noise = new Generator(seed + 1);
-  const metrics = new MetricsLog(run.metricsFile);
+  const runRecord = new RunRecord(run.metricsFile);
   const progress = new EpochProgress(epochs, loader.length, options.progress ?? true, log);
   let trainSeconds = 0, seen = 0;
   let report: DenoiseReport = { psnrNoisy: NaN, psnrDenoised: NaN, loss: NaN };
@@ -178,7 +179,7 @@ async function train(options: TrainOptions): Promise<Summary> {
       train_loss: trainLoss, test_loss: report.loss, psnr_noisy: report.psnrNoisy, psnr_denoised: report.psnrDenoised,
       epoch_seconds: stepTime / 1000, samples_per_second: count / (stepTime / 1000),
     };
-    metrics.write({ kind: 'epoch', epoch: epoch + 1, ...Object.fromEntries(Object.entries(logs).map(([k, v]) => [k, round(v, 4)])) });
+    runRecord.append('epoch', { epoch: epoch + 1, ...Object.fromEntries(Object.entries(logs).map(([k, v]) => [k, round(v, 4)])) });
     progress.end(epoch, { train_loss: trainLoss, test_loss: report.loss, psnr_noisy: report.psnrNoisy, psnr_denoised: report.psnrDenoised });
   }
   model.eval();

@@ -27,8 +27,9 @@ import { ones, randn, zeros } from '../tensor/creation.js';
 import { Generator, manualSeed } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { loadWeights, saveWeights } from '../io/weights.js';
+import { RunRecord } from '../train/run-record.js';
 import { baseSummary, round, saveModel, startRun, type Summary, type TrainOptions, type ZooModel } from './common.js';
-import { EpochProgress, firstN, loadImageData, MetricsLog, weightShapes, writeSampleGrid } from './generative-common.js';
+import { EpochProgress, firstN, loadImageData, weightShapes, writeSampleGrid } from './generative-common.js';
 
 export const GAN_NOISE = 100;
 
@@ -123,7 +124,7 @@ async function train(options: TrainOptions): Promise<Summary> {
   if (loader.length === 0) throw new Error(`gan: ${trainSet.length} training images are fewer than one batch of ${batchSize}`);
   const noise = new Generator(seed + 1);
   const fixedNoise = () => new Generator(seed + 2); // the same 64 latent points every epoch
-  const metrics = new MetricsLog(run.metricsFile);
+  const runRecord = new RunRecord(run.metricsFile);
   const progress = new EpochProgress(epochs, loader.length, options.progress ?? true, log);
   let trainSeconds = 0, seen = 0, last = { d_loss: NaN, g_loss: NaN };
   for (let epoch = 0; epoch < epochs; epoch++) {
@@ -141,7 +142,7 @@ async function train(options: TrainOptions): Promise<Summary> {
     trainSeconds += stepTime / 1000; seen += steps * batchSize;
     last = { d_loss: dSum / steps, g_loss: gSum / steps };
     const logs = { ...last, epoch_seconds: stepTime / 1000, samples_per_second: steps * batchSize / (stepTime / 1000) };
-    metrics.write({ kind: 'epoch', epoch: epoch + 1, ...Object.fromEntries(Object.entries(logs).map(([k, v]) => [k, round(v, 4)])) });
+    runRecord.append('epoch', { epoch: epoch + 1, ...Object.fromEntries(Object.entries(logs).map(([k, v]) => [k, round(v, 4)])) });
     progress.end(epoch, logs);
     const [grid] = sampleGan(g, 64, fixedNoise());
     writeSampleGrid(run.file('images', `samples-epoch-${String(epoch + 1).padStart(2, '0')}.png`), grid, { cols: 8 });

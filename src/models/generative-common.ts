@@ -1,8 +1,8 @@
 // What the generative zoo models (vae, dvae, gan) share: image data, the epoch loop's
-// bookkeeping (progress bar, metrics.jsonl), and pictures — grids of samples, of input /
-// output rows, and the 2-D latent manifold of a VAE.
+// progress, and pictures — grids of samples, of input / output rows, and the 2-D latent
+// manifold of a VAE. Their metrics.jsonl goes through train/run-record.ts.
 
-import { appendFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { fashionMnist, mnist, type ImageData } from '../data/datasets.js';
@@ -38,17 +38,6 @@ export function* rangeBatches(n: number, size: number): Generator<Int32Array> {
 export function weightShapes(path: string): Map<string, number[]> {
   const contents = readSafetensors(path);
   return new Map([...contents.tensors].map(([k, t]) => [k, t.shape]));
-}
-
-/** One JSON object per line, the run directory's metrics.jsonl format. */
-export class MetricsLog {
-  constructor(readonly path: string) {
-    mkdirSync(dirname(path), { recursive: true });
-  }
-
-  write(record: Record<string, unknown>): void {
-    appendFileSync(this.path, JSON.stringify({ time: new Date().toISOString(), ...record }) + '\n');
-  }
 }
 
 /**

@@ -32,7 +32,7 @@ import { saveWeights, weightsOf } from '../io/weights.js';
 import { readSafetensors } from '../io/safetensors.js';
 import { CharTokenizer, loadTokenizer, saveTokenizer } from '../text/tokenizers.js';
 import { RunDir } from '../train/run-dir.js';
-import { appendFileSync } from 'node:fs';
+import { RunRecord } from '../train/run-record.js';
 import { getBackendName } from '../backend/index.js';
 import { baseSummary, round, type Summary, type ZooModel } from './common.js';
 import { logger, runConfigOf, type SequenceEvalOptions, type SequenceTrainOptions } from './sequence-common.js';
@@ -238,9 +238,10 @@ async function train(options: SequenceTrainOptions): Promise<Summary> {
   const history: Record<string, number>[] = [];
   const times: number[] = [];
   let trainTime = 0, lastLoss = NaN;
+  const runRecord = new RunRecord(run.metricsFile);
   const record = (entry: Record<string, number>) => {
     history.push(entry);
-    appendFileSync(run.metricsFile, JSON.stringify({ time: new Date().toISOString(), kind: 'eval', ...entry }) + '\n');
+    runRecord.append('eval', entry);
   };
   for (let it = 0; it <= maxIters; it++) {
     if (it % evalEvery === 0 || it === maxIters) {

@@ -19,10 +19,9 @@ import { noGrad } from '../autograd/grad-mode.js';
 import { Adam } from '../optim/adam.js';
 import { Trainer } from '../train/trainer.js';
 import { loadWeights } from '../io/weights.js';
-import { saveTokenizer } from '../text/tokenizers.js';
 import { manualSeed } from '../tensor/random.js';
-import { baseSummary, round, saveModel, startRun, type Summary, type ZooModel } from './common.js';
-import { classifierResults, logger, runConfigOf, type SequenceEvalOptions, type SequenceTrainOptions } from './sequence-common.js';
+import { baseSummary, round, startRun, type Summary, type ZooModel } from './common.js';
+import { finishSentimentRun, logger, runConfigOf, type SequenceEvalOptions, type SequenceTrainOptions } from './sequence-common.js';
 import { loadMrPolarity, MR_MAXLEN, MR_VOCAB } from './text-data.js';
 
 export type CellType = 'lstm' | 'gru';
@@ -95,19 +94,15 @@ async function train(options: SequenceTrainOptions): Promise<Summary> {
     epoch: e.epoch, train_loss: round(e.loss), train_accuracy: round(e.accuracy), val_loss: round(e.val_loss), val_accuracy: round(e.val_accuracy),
     samples_per_second: round(e.samples_per_second, 1),
   }));
-  perEpoch.forEach((e) => log(`lstm: epoch ${e.epoch}: train loss ${e.train_loss}, val accuracy ${e.val_accuracy}`));
-  const results = classifierResults(perEpoch, history);
-  saveTokenizer(data.tokenizer, run.file('tokenizer.json'));
-  saveModel(run, model, {
-    model: 'lstm', dataset: 'mr-polarity', cell, architecture: { vocabSize: data.tokenizer.size, embedDim: 128, hidden: 128, dropout: 0.5 },
-    input: { shape: [MR_MAXLEN], dtype: 'int32', tokenizer: 'tokenizer.json', padding: 'pre', truncating: 'pre' },
-    labels: ['negative', 'positive'], training: { epochs, batchSize, lr, seed, optimizer: 'Adam' },
-    metrics: results.metrics,
+  return finishSentimentRun({
+    name: 'lstm', run, model, tokenizer: data.tokenizer, perEpoch, history, log,
+    config: {
+      cell, architecture: { vocabSize: data.tokenizer.size, embedDim: 128, hidden: 128, dropout: 0.5 },
+      input: { shape: [MR_MAXLEN], dtype: 'int32', tokenizer: 'tokenizer.json', padding: 'pre', truncating: 'pre' },
+    },
+    training: { epochs, batchSize, lr, seed, optimizer: 'Adam' },
+    summary: { cell },
   });
-  return {
-    ...baseSummary('lstm', 'mr-polarity'), cell, epochs, batch_size: batchSize,
-    ...results.summary, run_dir: run.path,
-  };
 }
 
 async function evaluate(options: SequenceEvalOptions): Promise<Summary> {

@@ -2,7 +2,10 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { round, type TrainOptions, type EvalOptions } from './common.js';
+import type { Module } from '../nn/module.js';
+import type { RunDir } from '../train/run-dir.js';
+import { saveTokenizer, type Tokenizer } from '../text/tokenizers.js';
+import { baseSummary, round, saveModel, type Summary, type TrainOptions, type EvalOptions } from './common.js';
 
 /** `myelin train` options of the sequence models, on top of every model's. */
 export interface SequenceTrainOptions extends TrainOptions {
@@ -53,7 +56,7 @@ export interface ClassifierEpoch { epoch: number; val_loss: number; val_accuracy
  * The best epoch (highest validation accuracy) and the last, as `metrics` for the saved model's
  * config and as the summary fields every text classifier reports.
  */
-export function classifierResults<E extends ClassifierEpoch>(perEpoch: E[], history: { trainSeconds: number; samplesPerSecond: number }) {
+function classifierResults<E extends ClassifierEpoch>(perEpoch: E[], history: { trainSeconds: number; samplesPerSecond: number }) {
   const best = perEpoch.reduce((b, e) => (e.val_accuracy > b.val_accuracy ? e : b), perEpoch[0]);
   const last = perEpoch[perEpoch.length - 1];
   return {
@@ -63,5 +66,40 @@ export function classifierResults<E extends ClassifierEpoch>(perEpoch: E[], hist
       val_accuracy: last.val_accuracy, val_loss: last.val_loss, best_val_accuracy: best.val_accuracy, best_epoch: best.epoch,
       history: perEpoch,
     },
+  };
+}
+
+/** What a sentiment classifier's run (lstm, bert-mini on MR polarity) ends with. */
+export interface SentimentRunEnd<E extends ClassifierEpoch> {
+  name: string;
+  run: RunDir;
+  model: Module;
+  tokenizer: Tokenizer;
+  /** One entry per epoch, rounded, as the summary's history reports it. */
+  perEpoch: E[];
+  history: { trainSeconds: number; samplesPerSecond: number };
+  /** Model-specific fields of config.json, between the dataset and the labels. */
+  config: Record<string, unknown>;
+  training: { epochs: number; batchSize: number; lr: number; seed: number; optimizer: string };
+  /** Model-specific fields of the summary, before epochs and batch_size. */
+  summary: Record<string, unknown>;
+  log: (line: string) => void;
+}
+
+/**
+ * The end of a sentiment classifier's run: logs each epoch, saves the tokenizer and the model
+ * (config.json with labels, training and the best/last accuracy) and returns the summary.
+ */
+export function finishSentimentRun<E extends ClassifierEpoch & { train_loss: number }>(end: SentimentRunEnd<E>): Summary {
+  const { name, run, training } = end;
+  end.perEpoch.forEach((e) => end.log(`${name}: epoch ${e.epoch}: train loss ${e.train_loss}, val accuracy ${e.val_accuracy}`));
+  const results = classifierResults(end.perEpoch, end.history);
+  saveTokenizer(end.tokenizer, run.file('tokenizer.json'));
+  saveModel(run, end.model, {
+    model: name, dataset: 'mr-polarity', ...end.config, labels: ['negative', 'positive'], training, metrics: results.metrics,
+  });
+  return {
+    ...baseSummary(name, 'mr-polarity'), ...end.summary, epochs: training.epochs, batch_size: training.batchSize,
+    ...results.summary, run_dir: run.path,
   };
 }

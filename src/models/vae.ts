@@ -18,9 +18,10 @@ import { fromArray, randn } from '../tensor/creation.js';
 import { Generator, manualSeed } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { loadWeights } from '../io/weights.js';
+import { RunRecord } from '../train/run-record.js';
 import { baseSummary, round, saveModel, startRun, type EvalOptions, type Summary, type TrainOptions, type ZooModel } from './common.js';
 import {
-  EpochProgress, firstN, latentGrid, loadImageData, MetricsLog, rangeBatches, weightShapes, writeComparisonGrid, writeSampleGrid,
+  EpochProgress, firstN, latentGrid, loadImageData, rangeBatches, weightShapes, writeComparisonGrid, writeSampleGrid,
 } from './generative-common.js';
 
 export const VAE_PIXELS = 784;
@@ -147,7 +148,7 @@ async function train(options: TrainOptions): Promise<Summary> {
   const opt = new Adam(model.parameters(), { lr });
   const loader = new DataLoader(trainSet, { batchSize, shuffle: true, seed });
   const noise = new Generator(seed + 1);
-  const metrics = new MetricsLog(run.metricsFile);
+  const runRecord = new RunRecord(run.metricsFile);
   const progress = new EpochProgress(epochs, loader.length, options.progress ?? true, log);
   let trainSeconds = 0, seen = 0, last: Record<string, number> = {};
   for (let epoch = 0; epoch < epochs; epoch++) {
@@ -171,7 +172,7 @@ async function train(options: TrainOptions): Promise<Summary> {
       train_loss: total / count, test_loss: testLoss.loss, test_reconstruction: testLoss.reconstruction, test_kl: testLoss.kl,
       epoch_seconds: stepTime / 1000, samples_per_second: count / (stepTime / 1000),
     };
-    metrics.write({ kind: 'epoch', epoch: epoch + 1, ...Object.fromEntries(Object.entries(last).map(([k, v]) => [k, round(v, 4)])) });
+    runRecord.append('epoch', { epoch: epoch + 1, ...Object.fromEntries(Object.entries(last).map(([k, v]) => [k, round(v, 4)])) });
     progress.end(epoch, { train_loss: last.train_loss, test_loss: last.test_loss, samples_per_second: last.samples_per_second });
     writeSampleGrid(run.file('images', `samples-epoch-${String(epoch + 1).padStart(2, '0')}.png`), sampleVaeImages(model, 64, new Generator(seed + 3)), { cols: 8 });
   }

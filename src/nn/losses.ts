@@ -41,32 +41,34 @@ function requireFloating(t: Tensor, op: string, what: string): void {
   if (!isFloating(t.dtype)) throw new TypeError(`${op}: ${what} must be floating point, got ${t.dtype}`);
 }
 
-/** Input and target must have the same shape (PyTorch would broadcast with a warning: a common silent bug). */
-function requireSameShape(input: Tensor, target: Tensor, op: string): void {
-  if (!sameShape(input.shape, target.shape)) {
-    throw new Error(`${op}: target shape ${shapeToString(target.shape)} does not match input shape ${shapeToString(input.shape)}`);
-  }
-}
-
 /** Target as the input's floating dtype (integer 0/1 labels are accepted). */
 function floatTarget(target: Tensor, input: Tensor): Tensor {
   return target.dtype === input.dtype ? target : target.to(input.dtype);
+}
+
+/**
+ * The target of an elementwise loss, checked and as the input's dtype: the input must be
+ * floating point (`what` names it in the error) and the target must have the input's shape
+ * (PyTorch would broadcast with a warning: a common silent bug).
+ */
+function elementwiseTarget(input: Tensor, target: Tensor, op: string, what = 'input'): Tensor {
+  requireFloating(input, op, what);
+  if (!sameShape(input.shape, target.shape)) {
+    throw new Error(`${op}: target shape ${shapeToString(target.shape)} does not match input shape ${shapeToString(input.shape)}`);
+  }
+  return floatTarget(target, input);
 }
 
 // --- regression --------------------------------------------------------------------------
 
 /** Mean squared error: (input - target)^2, reduced. */
 export function mseLoss(input: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
-  requireFloating(input, 'mseLoss', 'input');
-  requireSameShape(input, target, 'mseLoss');
-  return reduce(square(sub(input, floatTarget(target, input))), options.reduction, 'mseLoss');
+  return reduce(square(sub(input, elementwiseTarget(input, target, 'mseLoss'))), options.reduction, 'mseLoss');
 }
 
 /** Mean absolute error: |input - target|, reduced. */
 export function l1Loss(input: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
-  requireFloating(input, 'l1Loss', 'input');
-  requireSameShape(input, target, 'l1Loss');
-  return reduce(abs(sub(input, floatTarget(target, input))), options.reduction, 'l1Loss');
+  return reduce(abs(sub(input, elementwiseTarget(input, target, 'l1Loss'))), options.reduction, 'l1Loss');
 }
 
 export interface SmoothL1Options extends ReductionOptions {
@@ -76,11 +78,10 @@ export interface SmoothL1Options extends ReductionOptions {
 
 /** 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (torch's smooth_l1_loss). */
 export function smoothL1Loss(input: Tensor, target: Tensor, options: SmoothL1Options = {}): Tensor {
-  requireFloating(input, 'smoothL1Loss', 'input');
-  requireSameShape(input, target, 'smoothL1Loss');
+  const t = elementwiseTarget(input, target, 'smoothL1Loss');
   const beta = options.beta ?? 1;
   if (!(beta >= 0)) throw new Error(`smoothL1Loss: beta must be non-negative, got ${beta}`);
-  const d = abs(sub(input, floatTarget(target, input)));
+  const d = abs(sub(input, t));
   if (beta === 0) return reduce(d, options.reduction, 'smoothL1Loss');
   const loss = where(d.lt(beta), mul(square(d), 0.5 / beta), sub(d, 0.5 * beta));
   return reduce(loss, options.reduction, 'smoothL1Loss');
@@ -93,11 +94,10 @@ export interface HuberOptions extends ReductionOptions {
 
 /** 0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta) (torch's huber_loss). */
 export function huberLoss(input: Tensor, target: Tensor, options: HuberOptions = {}): Tensor {
-  requireFloating(input, 'huberLoss', 'input');
-  requireSameShape(input, target, 'huberLoss');
+  const t = elementwiseTarget(input, target, 'huberLoss');
   const delta = options.delta ?? 1;
   if (!(delta > 0)) throw new Error(`huberLoss: delta must be positive, got ${delta}`);
-  const d = abs(sub(input, floatTarget(target, input)));
+  const d = abs(sub(input, t));
   const loss = where(d.lt(delta), mul(square(d), 0.5), mul(sub(d, 0.5 * delta), delta));
   return reduce(loss, options.reduction, 'huberLoss');
 }
@@ -256,15 +256,13 @@ function clampedLog(x: Tensor): Tensor {
  */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, options: BceOptions = {}): Tensor {
   const op = 'binaryCrossEntropy';
-  requireFloating(input, op, 'input');
-  requireSameShape(input, target, op);
+  const t = elementwiseTarget(input, target, op);
   const values = input.dataSync();
   for (let i = 0; i < values.length; i++) {
     if (!(values[i] >= 0 && values[i] <= 1)) {
       throw new RangeError(`${op}: input must hold probabilities in [0, 1], got ${values[i]} at index ${i} (for logits use binaryCrossEntropyWithLogits)`);
     }
   }
-  const t = floatTarget(target, input);
   let loss = neg(add(mul(t, clampedLog(input)), mul(sub(1, t), clampedLog(sub(1, input)))));
   if (options.weight) loss = mul(loss, checkBroadcastWeight(options.weight, input, op, 'weight'));
   return reduce(loss, options.reduction, op);
@@ -291,9 +289,7 @@ export interface BceWithLogitsOptions extends BceOptions {
  */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options: BceWithLogitsOptions = {}): Tensor {
   const op = 'binaryCrossEntropyWithLogits';
-  requireFloating(input, op, 'input (logits)');
-  requireSameShape(input, target, op);
-  const t = floatTarget(target, input);
+  const t = elementwiseTarget(input, target, op, 'input (logits)');
   const spNeg = softplus(neg(input));
   const logWeight = options.posWeight
     ? add(mul(sub(checkBroadcastWeight(options.posWeight, input, op, 'posWeight'), 1), t), 1)
@@ -318,9 +314,7 @@ export interface KlDivOptions {
  */
 export function klDiv(input: Tensor, target: Tensor, options: KlDivOptions = {}): Tensor {
   const op = 'klDiv';
-  requireFloating(input, op, 'input (log-probabilities)');
-  requireSameShape(input, target, op);
-  const t = floatTarget(target, input);
+  const t = elementwiseTarget(input, target, op, 'input (log-probabilities)');
   let loss: Tensor;
   if (options.logTarget) loss = mul(exp(t), sub(t, input));
   else {

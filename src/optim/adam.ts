@@ -3,7 +3,7 @@
 
 import { backend } from '../backend/index.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { checkBoolean, checkInRange, checkNonNegative, show } from './check.js';
+import { checkBoolean, checkInRange, checkNonNegative, checkOptions, show, type OptionChecks } from './check.js';
 import { Optimizer, type ParamGroup, type ParamState, type Params } from './optimizer.js';
 
 export interface AdamOptions {
@@ -29,20 +29,24 @@ export const ADAMW_DEFAULTS: Readonly<AdamOptions> = Object.freeze({ ...ADAM_DEF
 
 const BUFFERS = ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq'];
 
+function checkBetas(owner: string, name: string, betas: unknown): void {
+  if (!Array.isArray(betas) || betas.length !== 2) {
+    throw new TypeError(`${owner}: ${name} must be a pair [beta1, beta2], got ${show(betas)}`);
+  }
+  checkInRange(owner, `${name}[0]`, betas[0], 0, 1);
+  checkInRange(owner, `${name}[1]`, betas[1], 0, 1);
+}
+
+const ADAM_CHECKS: OptionChecks<AdamOptions> = {
+  lr: checkNonNegative, betas: checkBetas, eps: checkNonNegative, weightDecay: checkNonNegative,
+  amsgrad: checkBoolean, maximize: checkBoolean,
+};
+
 abstract class AdamBase extends Optimizer<AdamOptions> {
   protected abstract readonly decoupled: boolean;
 
   protected validate(g: AdamOptions, owner: string): void {
-    checkNonNegative(owner, 'lr', g.lr);
-    if (!Array.isArray(g.betas) || g.betas.length !== 2) {
-      throw new TypeError(`${owner}: betas must be a pair [beta1, beta2], got ${show(g.betas)}`);
-    }
-    checkInRange(owner, 'betas[0]', g.betas[0], 0, 1);
-    checkInRange(owner, 'betas[1]', g.betas[1], 0, 1);
-    checkNonNegative(owner, 'eps', g.eps);
-    checkNonNegative(owner, 'weightDecay', g.weightDecay);
-    checkBoolean(owner, 'amsgrad', g.amsgrad);
-    checkBoolean(owner, 'maximize', g.maximize);
+    checkOptions(owner, g, ADAM_CHECKS);
   }
 
   protected update(param: Tensor, grad: Tensor, state: ParamState, g: ParamGroup<AdamOptions>): void {

@@ -50,6 +50,19 @@ export function checkOneOf<T extends string>(owner: string, name: string, value:
   }
 }
 
+/** A check of one option, as the functions above: throws naming the owner and the option. */
+export type OptionCheck = (owner: string, name: string, value: unknown) => void;
+
+/** One check per option: an optimizer's hyper-parameter table, `{ lr: checkNonNegative, ... }`. */
+export type OptionChecks<O> = { readonly [K in keyof O]-?: OptionCheck };
+
+/** Runs each option's check, in the order `checks` lists them (the first failure throws). */
+export function checkOptions<O extends object>(owner: string, options: O, checks: OptionChecks<O>): void {
+  for (const [name, check] of Object.entries(checks) as [string, OptionCheck][]) {
+    check(owner, name, (options as Record<string, unknown>)[name]);
+  }
+}
+
 const camelCase = (key: string): string => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /**

@@ -3,7 +3,7 @@
 
 import { backend } from '../backend/index.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { checkBoolean, checkNonNegative } from './check.js';
+import { checkBoolean, checkNonNegative, checkOptions, type OptionChecks } from './check.js';
 import { Optimizer, type ParamGroup, type ParamState, type Params } from './optimizer.js';
 
 export interface RMSpropOptions {
@@ -27,19 +27,18 @@ export const RMSPROP_DEFAULTS: Readonly<RMSpropOptions> = Object.freeze({
   lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false,
 });
 
+const RMSPROP_CHECKS: OptionChecks<RMSpropOptions> = {
+  lr: checkNonNegative, alpha: checkNonNegative, eps: checkNonNegative, weightDecay: checkNonNegative,
+  momentum: checkNonNegative, centered: checkBoolean, maximize: checkBoolean,
+};
+
 export class RMSprop extends Optimizer<RMSpropOptions> {
   constructor(params: Params<RMSpropOptions>, options: Partial<RMSpropOptions> = {}) {
     super('RMSprop', params, RMSPROP_DEFAULTS, options, ['square_avg', 'grad_avg', 'momentum_buffer']);
   }
 
   protected validate(g: RMSpropOptions, owner: string): void {
-    checkNonNegative(owner, 'lr', g.lr);
-    checkNonNegative(owner, 'alpha', g.alpha);
-    checkNonNegative(owner, 'eps', g.eps);
-    checkNonNegative(owner, 'weightDecay', g.weightDecay);
-    checkNonNegative(owner, 'momentum', g.momentum);
-    checkBoolean(owner, 'centered', g.centered);
-    checkBoolean(owner, 'maximize', g.maximize);
+    checkOptions(owner, g, RMSPROP_CHECKS);
   }
 
   protected update(param: Tensor, grad: Tensor, state: ParamState, g: ParamGroup<RMSpropOptions>): void {

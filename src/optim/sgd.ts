@@ -3,7 +3,7 @@
 
 import { backend } from '../backend/index.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { checkBoolean, checkFinite, checkNonNegative } from './check.js';
+import { checkBoolean, checkFinite, checkNonNegative, checkOptions, type OptionChecks } from './check.js';
 import { Optimizer, type ParamGroup, type ParamState, type Params } from './optimizer.js';
 
 export interface SGDOptions {
@@ -25,18 +25,18 @@ export const SGD_DEFAULTS: Readonly<SGDOptions> = Object.freeze({
   lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false,
 });
 
+const SGD_CHECKS: OptionChecks<SGDOptions> = {
+  lr: checkNonNegative, momentum: checkNonNegative, dampening: checkFinite, weightDecay: checkNonNegative,
+  nesterov: checkBoolean, maximize: checkBoolean,
+};
+
 export class SGD extends Optimizer<SGDOptions> {
   constructor(params: Params<SGDOptions>, options: Partial<SGDOptions> = {}) {
     super('SGD', params, SGD_DEFAULTS, options, ['momentum_buffer']);
   }
 
   protected validate(g: SGDOptions, owner: string): void {
-    checkNonNegative(owner, 'lr', g.lr);
-    checkNonNegative(owner, 'momentum', g.momentum);
-    checkFinite(owner, 'dampening', g.dampening);
-    checkNonNegative(owner, 'weightDecay', g.weightDecay);
-    checkBoolean(owner, 'nesterov', g.nesterov);
-    checkBoolean(owner, 'maximize', g.maximize);
+    checkOptions(owner, g, SGD_CHECKS);
     if (g.nesterov && (g.momentum <= 0 || g.dampening !== 0)) {
       throw new RangeError(`${owner}: nesterov needs momentum > 0 and dampening 0, got momentum ${g.momentum} and dampening ${g.dampening}`);
     }

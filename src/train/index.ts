@@ -11,4 +11,5 @@ export { ProgressBar } from './progress.js';
 export { batchAccuracy, type Metric, type MetricSpec } from './batch-metrics.js';
 export * as metrics from './metrics.js';
 export { RunDir } from './run-dir.js';
+export { RunRecord, type RunRecordKind } from './run-record.js';
 export { imageGrid, writeImageGrid, confusionMatrixImage, writeConfusionMatrixImage } from './image-grid.js';

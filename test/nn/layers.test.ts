@@ -146,6 +146,11 @@ test('layers name themselves, the expected and the actual shape in errors', () =
   assert.throws(() => new nn.Embedding(5, 2, { paddingIdx: 5 }), /paddingIdx 5/);
   assert.throws(() => new nn.Dropout(1.5), /Dropout: probability/);
   assert.throws(() => new nn.MaxPool2d(2).forward(zeros([4, 4])), /MaxPool2d: expected input \[N, C, H, W\]/);
+  assert.throws(() => new nn.AvgPool2d(2).forward(zeros([4, 4])), /AvgPool2d: expected input \[N, C, H, W\] or \[C, H, W\], got \[4,4\]/);
+  assert.throws(() => new nn.AvgPool2d(0), /AvgPool2d: kernelSize/);
+  assert.throws(() => new nn.Conv2d(3, 4, [3, 0]), /Conv2d: kernelSize/);
+  assert.throws(() => new nn.ConvTranspose2d(2, 4, 3, { groups: 0 }), /ConvTranspose2d: groups must be an integer >= 1, got 0/);
+  assert.throws(() => new nn.ConvTranspose2d(2, 3, 3, { groups: 2 }), /ConvTranspose2d: outChannels 3 must be divisible by groups 2/);
 });
 
 test('Embedding.fromPretrained shares the table and freezes it by default', () => {

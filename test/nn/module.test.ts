@@ -82,6 +82,9 @@ test('the printed module has PyTorch\'s structure', () => {
     'Sequential(\n  (0): Linear(inFeatures=2, outFeatures=3, bias=false)\n  (1): ReLU()\n)');
   assert.equal(new nn.Conv2d(2, 4, [3, 2], { stride: 2, padding: 1, groups: 2, bias: false }).toString(),
     'Conv2d(2, 4, kernelSize=(3, 2), stride=(2, 2), padding=(1, 1), groups=2, bias=false)');
+  assert.equal(new nn.Conv2d(1, 2, 3, { padding: 'same', dilation: 2 }).toString(), "Conv2d(1, 2, kernelSize=(3, 3), stride=(1, 1), padding='same', dilation=(2, 2))");
+  assert.equal(new nn.MaxPool2d(2).toString(), 'MaxPool2d(kernelSize=2, stride=2, padding=0, dilation=1, ceilMode=false)');
+  assert.equal(new nn.AvgPool2d([3, 2], { stride: 1, padding: [1, 0] }).toString(), 'AvgPool2d(kernelSize=(3, 2), stride=1, padding=(1, 0))');
   // embedding 10x4, two blocks of Linear(4,4) + LayerNorm(4), BatchNorm1d(4) weight and bias, Linear(4,3)
   const count = 40 + 2 * (20 + 8) + 8 + 15;
   assert.equal(new Nested().numParameters(), count);

@@ -1,29 +1,31 @@
 // Appends one JSON object per epoch (and optionally every N steps) to a metrics.jsonl file,
-// the format the run directory and the dashboard read.
+// the format the run directory and the dashboard read (written by RunRecord).
 
-import { appendFileSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { Callback, Logs } from '../callback.js';
 import type { Trainer } from '../trainer.js';
+import { RunRecord } from '../run-record.js';
 
 export class JsonlLogger implements Callback {
+  private record: RunRecord | null = null;
+
   constructor(readonly path: string, private readonly options: { everySteps?: number } = {}) {}
 
-  private write(record: Record<string, unknown>): void {
-    appendFileSync(this.path, JSON.stringify({ time: new Date().toISOString(), ...record }) + '\n');
+  /** The record: opened (its directory created) when training begins, else at the first line. */
+  private get out(): RunRecord {
+    return this.record ??= new RunRecord(this.path);
   }
 
   onTrainBegin(): void {
-    mkdirSync(dirname(this.path), { recursive: true });
+    this.record = new RunRecord(this.path);
   }
 
   onBatchEnd(_trainer: Trainer, step: number, logs: Logs): void {
     const every = this.options.everySteps;
-    if (every && step % every === 0) this.write({ kind: 'step', step, ...round(logs) });
+    if (every && step % every === 0) this.out.append('step', { step, ...round(logs) });
   }
 
   onEpochEnd(trainer: Trainer, epoch: number, logs: Logs): void {
-    this.write({ kind: 'epoch', epoch: epoch + 1, step: trainer.globalStep, ...round(logs) });
+    this.out.append('epoch', { epoch: epoch + 1, step: trainer.globalStep, ...round(logs) });
   }
 }
 
