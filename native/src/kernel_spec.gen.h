@@ -7,12 +7,12 @@
 
 #include "binding/tensor.h"
 
-#define MYELIN_SPEC_FINGERPRINT "01c483e3"
+#define MYELIN_SPEC_FINGERPRINT "4c422401"
 
 // dtype codes: 0 for an absent (null) tensor, then the dtypes in this order: (name, the
 // Node-API typed array type that stores it, its element size)
-#define MYELIN_DTYPES(X) X(float32, napi_float32_array, 4) X(float64, napi_float64_array, 8) X(int32, napi_int32_array, 4)
-#define MYELIN_DTYPE_CODES 4
+#define MYELIN_DTYPES(X) X(float32, napi_float32_array, 4) X(float64, napi_float64_array, 8) X(int32, napi_int32_array, 4) X(bfloat16, napi_uint16_array, 2)
+#define MYELIN_DTYPE_CODES 5
 #define MYELIN_VARIANT_CODES 64
 
 // op lists: an op's code is its position
@@ -57,7 +57,7 @@ struct CopyArgs {
   void read(R& r) {
     r.tensor(src, "src", false);
     r.tensor(dst, "dst", false);
-    static const uint64_t kDtypes[] = {320, 640, 960};
+    static const uint64_t kDtypes[] = {384, 768, 1152};
     r.dtypes(kDtypes, 3, {&src, &dst}, 0);
     r.need(dst, "dst", src.length);
   }
@@ -74,7 +74,7 @@ struct CastArgs {
   void read(R& r) {
     r.tensor(src, "src", false);
     r.tensor(dst, "dst", false);
-    static const uint64_t kDtypes[] = {320, 384, 448, 576, 640, 704, 832, 896, 960};
+    static const uint64_t kDtypes[] = {384, 448, 512, 704, 768, 832, 1024, 1088, 1152};
     r.dtypes(kDtypes, 9, {&src, &dst}, 0);
     r.need(dst, "dst", src.length);
   }
@@ -97,7 +97,7 @@ struct UnaryArgs {
     r.tensor(out, "out", false);
     p0 = r.number("p0");
     p1 = r.number("p1");
-    static const uint64_t kDtypes[] = {320, 321, 322, 323, 324, 325, 326, 327, 328, 329, 330, 331, 332, 333, 334, 335, 336, 337, 338, 339, 340, 341, 342, 343, 344};
+    static const uint64_t kDtypes[] = {384, 385, 386, 387, 388, 389, 390, 391, 392, 393, 394, 395, 396, 397, 398, 399, 400, 401, 402, 403, 404, 405, 406, 407, 408};
     r.dtypes(kDtypes, 25, {&x, &out}, op);
     r.need(x, "x", out.length);
   }
@@ -126,7 +126,7 @@ struct BinaryArgs {
     r.tensor(out, "out", false);
     r.shape(outShape, "outShape");
     p0 = r.number("p0");
-    static const uint64_t kDtypes[] = {1344, 1345, 1346, 1347, 1348, 1349, 1350, 1357, 1358, 1359, 1360, 1361, 1479, 1480, 1481, 1482, 1483, 1484, 4032, 4033, 4034, 4037, 4038, 4039, 4040, 4041, 4042, 4043, 4044};
+    static const uint64_t kDtypes[] = {1984, 1985, 1986, 1987, 1988, 1989, 1990, 1997, 1998, 1999, 2000, 2001, 2119, 2120, 2121, 2122, 2123, 2124, 5952, 5953, 5954, 5957, 5958, 5959, 5960, 5961, 5962, 5963, 5964};
     r.dtypes(kDtypes, 29, {&a, &b, &out}, op);
     r.need(a, "a", r.numel(aShape));
     r.need(b, "b", r.numel(bShape));
@@ -157,7 +157,7 @@ struct WhereArgs {
     r.shape(bShape, "bShape");
     r.tensor(out, "out", false);
     r.shape(outShape, "outShape");
-    static const uint64_t kDtypes[] = {5440, 8128, 13632, 16320};
+    static const uint64_t kDtypes[] = {9984, 13952, 25984, 29952};
     r.dtypes(kDtypes, 4, {&cond, &a, &b, &out}, 0);
     r.need(cond, "cond", r.numel(condShape));
     r.need(a, "a", r.numel(aShape));
@@ -185,7 +185,7 @@ struct ReduceArgs {
     n = r.size("n");
     inner = r.size("inner");
     r.tensor(out, "out", false);
-    static const uint64_t kDtypes[] = {320, 321, 322, 323};
+    static const uint64_t kDtypes[] = {384, 385, 386, 387};
     r.dtypes(kDtypes, 4, {&x, &out}, op);
     r.need(x, "x", r.mul(r.mul(outer, n), inner));
     r.need(out, "out", r.mul(outer, inner));
@@ -211,7 +211,7 @@ struct ArgReduceArgs {
     n = r.size("n");
     inner = r.size("inner");
     r.tensor(out, "out", false);
-    static const uint64_t kDtypes[] = {448, 449};
+    static const uint64_t kDtypes[] = {512, 513};
     r.dtypes(kDtypes, 2, {&x, &out}, op);
     r.need(x, "x", r.mul(r.mul(outer, n), inner));
     r.need(out, "out", r.mul(outer, inner));
@@ -233,7 +233,7 @@ struct ExpandArgs {
     r.shape(shape, "shape");
     r.tensor(out, "out", false);
     r.shape(outShape, "outShape");
-    static const uint64_t kDtypes[] = {320, 640, 960};
+    static const uint64_t kDtypes[] = {384, 768, 1152};
     r.dtypes(kDtypes, 3, {&x, &out}, 0);
     r.need(x, "x", r.numel(shape));
     r.need(out, "out", r.numel(outShape));
@@ -255,7 +255,7 @@ struct PermuteArgs {
     r.shape(shape, "shape");
     r.shape(perm, "perm");
     r.tensor(out, "out", false);
-    static const uint64_t kDtypes[] = {320, 640, 960};
+    static const uint64_t kDtypes[] = {384, 768, 1152};
     r.dtypes(kDtypes, 3, {&x, &out}, 0);
     r.need(x, "x", r.numel(shape));
     r.need(out, "out", r.numel(shape));
@@ -279,7 +279,7 @@ struct SliceArgs {
     r.shape(begin, "begin");
     r.tensor(out, "out", false);
     r.shape(outShape, "outShape");
-    static const uint64_t kDtypes[] = {320, 640, 960};
+    static const uint64_t kDtypes[] = {384, 768, 1152};
     r.dtypes(kDtypes, 3, {&x, &out}, 0);
     r.need(x, "x", r.numel(shape));
     r.need(out, "out", r.numel(outShape));
@@ -305,7 +305,7 @@ struct SliceAssignArgs {
     r.shape(dstShape, "dstShape");
     r.shape(begin, "begin");
     accumulate = r.boolean("accumulate");
-    static const uint64_t kDtypes[] = {320, 321, 640, 960};
+    static const uint64_t kDtypes[] = {384, 385, 768, 1152};
     r.dtypes(kDtypes, 4, {&src, &dst}, (accumulate ? 1 : 0));
     r.need(src, "src", r.numel(srcShape));
     r.need(dst, "dst", r.numel(dstShape));
@@ -329,7 +329,7 @@ struct GatherRowsArgs {
     dim = r.size("dim");
     r.tensor(idx, "idx", false);
     r.tensor(out, "out", false);
-    static const uint64_t kDtypes[] = {1856, 2944, 4032};
+    static const uint64_t kDtypes[] = {2624, 4288, 5952};
     r.dtypes(kDtypes, 3, {&table, &idx, &out}, 0);
     r.need(table, "table", r.mul(rows, dim));
     r.need(out, "out", r.mul(idx.length, dim));
@@ -351,7 +351,7 @@ struct ScatterAddRowsArgs {
     r.tensor(idx, "idx", false);
     dim = r.size("dim");
     r.tensor(table, "table", false);
-    static const uint64_t kDtypes[] = {1856};
+    static const uint64_t kDtypes[] = {2624};
     r.dtypes(kDtypes, 1, {&src, &idx, &table}, 0);
     r.need(src, "src", r.mul(idx.length, dim));
   }
@@ -376,7 +376,7 @@ struct TakeAlongAxisArgs {
     inner = r.size("inner");
     r.tensor(idx, "idx", false);
     r.tensor(out, "out", false);
-    static const uint64_t kDtypes[] = {1856, 2944, 4032};
+    static const uint64_t kDtypes[] = {2624, 4288, 5952};
     r.dtypes(kDtypes, 3, {&x, &idx, &out}, 0);
     r.need(x, "x", r.mul(r.mul(outer, n), inner));
     r.need(out, "out", idx.length);
@@ -402,7 +402,7 @@ struct ScatterAddAlongAxisArgs {
     inner = r.size("inner");
     r.tensor(idx, "idx", false);
     r.tensor(dx, "dx", false);
-    static const uint64_t kDtypes[] = {1856};
+    static const uint64_t kDtypes[] = {2624};
     r.dtypes(kDtypes, 1, {&src, &idx, &dx}, 0);
     r.need(src, "src", idx.length);
     r.need(dx, "dx", r.mul(r.mul(outer, n), inner));
@@ -424,7 +424,7 @@ struct MatmulArgs {
     r.tensor(b, "b", false);
     r.tensor(out, "out", false);
     p.batch = r.size("batch"); p.m = r.size("m"); p.n = r.size("n"); p.k = r.size("k"); p.transA = r.boolean("transA"); p.transB = r.boolean("transB"); p.strideA = r.size("strideA"); p.strideB = r.size("strideB"); p.accumulate = r.boolean("accumulate");
-    static const uint64_t kDtypes[] = {1344};
+    static const uint64_t kDtypes[] = {1984};
     r.dtypes(kDtypes, 1, {&a, &b, &out}, 0);
     r.need(a, "a", (r.mul(r.mul(r.mul(p.batch, p.m), p.n), p.k) == 0 ? 0 : r.add(r.mul((p.batch - 1), p.strideA), r.mul(p.m, p.k))));
     r.need(b, "b", (r.mul(r.mul(r.mul(p.batch, p.m), p.n), p.k) == 0 ? 0 : r.add(r.mul((p.batch - 1), p.strideB), r.mul(p.k, p.n))));
@@ -449,7 +449,7 @@ struct Conv2dArgs {
     r.tensor(bias, "bias", true);
     r.tensor(out, "out", false);
     p.n = r.size("n"); p.cIn = r.size("cIn"); p.h = r.size("h"); p.w = r.size("w"); p.cOut = r.size("cOut"); p.kh = r.positive("kh"); p.kw = r.positive("kw"); p.strideH = r.positive("strideH"); p.strideW = r.positive("strideW"); p.padH = r.size("padH"); p.padW = r.size("padW"); p.dilationH = r.positive("dilationH"); p.dilationW = r.positive("dilationW"); p.groups = r.positive("groups"); p.outH = r.size("outH"); p.outW = r.size("outW");
-    static const uint64_t kDtypes[] = {5184, 5440};
+    static const uint64_t kDtypes[] = {9664, 9984};
     r.dtypes(kDtypes, 2, {&x, &w, &bias, &out}, 0);
     r.need(x, "x", r.mul(r.mul(r.mul(p.n, p.cIn), p.h), p.w));
     r.need(w, "w", r.mul(r.mul(r.mul(p.cOut, r.div(p.cIn, p.groups)), p.kh), p.kw));
@@ -473,7 +473,7 @@ struct Conv2dBackwardDataArgs {
     r.tensor(w, "w", false);
     r.tensor(dx, "dx", false);
     p.n = r.size("n"); p.cIn = r.size("cIn"); p.h = r.size("h"); p.w = r.size("w"); p.cOut = r.size("cOut"); p.kh = r.positive("kh"); p.kw = r.positive("kw"); p.strideH = r.positive("strideH"); p.strideW = r.positive("strideW"); p.padH = r.size("padH"); p.padW = r.size("padW"); p.dilationH = r.positive("dilationH"); p.dilationW = r.positive("dilationW"); p.groups = r.positive("groups"); p.outH = r.size("outH"); p.outW = r.size("outW");
-    static const uint64_t kDtypes[] = {1344};
+    static const uint64_t kDtypes[] = {1984};
     r.dtypes(kDtypes, 1, {&dy, &w, &dx}, 0);
     r.need(dy, "dy", r.mul(r.mul(r.mul(p.n, p.cOut), p.outH), p.outW));
     r.need(w, "w", r.mul(r.mul(r.mul(p.cOut, r.div(p.cIn, p.groups)), p.kh), p.kw));
@@ -498,7 +498,7 @@ struct Conv2dBackwardWeightArgs {
     r.tensor(dw, "dw", false);
     p.n = r.size("n"); p.cIn = r.size("cIn"); p.h = r.size("h"); p.w = r.size("w"); p.cOut = r.size("cOut"); p.kh = r.positive("kh"); p.kw = r.positive("kw"); p.strideH = r.positive("strideH"); p.strideW = r.positive("strideW"); p.padH = r.size("padH"); p.padW = r.size("padW"); p.dilationH = r.positive("dilationH"); p.dilationW = r.positive("dilationW"); p.groups = r.positive("groups"); p.outH = r.size("outH"); p.outW = r.size("outW");
     r.tensor(db, "db", true);
-    static const uint64_t kDtypes[] = {5376, 5440};
+    static const uint64_t kDtypes[] = {9920, 9984};
     r.dtypes(kDtypes, 2, {&x, &dy, &dw, &db}, 0);
     r.need(x, "x", r.mul(r.mul(r.mul(p.n, p.cIn), p.h), p.w));
     r.need(dy, "dy", r.mul(r.mul(r.mul(p.n, p.cOut), p.outH), p.outW));
@@ -522,7 +522,7 @@ struct MaxPool2dArgs {
     r.tensor(out, "out", false);
     r.tensor(argmax, "argmax", false);
     p.n = r.size("n"); p.c = r.size("c"); p.h = r.size("h"); p.w = r.size("w"); p.kh = r.positive("kh"); p.kw = r.positive("kw"); p.strideH = r.positive("strideH"); p.strideW = r.positive("strideW"); p.padH = r.size("padH"); p.padW = r.size("padW"); p.dilationH = r.positive("dilationH"); p.dilationW = r.positive("dilationW"); p.outH = r.size("outH"); p.outW = r.size("outW"); p.countIncludePad = r.boolean("countIncludePad"); p.relu = r.boolean("relu");
-    static const uint64_t kDtypes[] = {1472};
+    static const uint64_t kDtypes[] = {2112};
     r.dtypes(kDtypes, 1, {&x, &out, &argmax}, 0);
     r.need(x, "x", r.mul(r.mul(r.mul(p.n, p.c), p.h), p.w));
     r.need(out, "out", r.mul(r.mul(r.mul(p.n, p.c), p.outH), p.outW));
@@ -545,7 +545,7 @@ struct MaxPool2dBackwardArgs {
     r.tensor(argmax, "argmax", false);
     r.tensor(dx, "dx", false);
     p.n = r.size("n"); p.c = r.size("c"); p.h = r.size("h"); p.w = r.size("w"); p.kh = r.positive("kh"); p.kw = r.positive("kw"); p.strideH = r.positive("strideH"); p.strideW = r.positive("strideW"); p.padH = r.size("padH"); p.padW = r.size("padW"); p.dilationH = r.positive("dilationH"); p.dilationW = r.positive("dilationW"); p.outH = r.size("outH"); p.outW = r.size("outW"); p.countIncludePad = r.boolean("countIncludePad"); p.relu = r.boolean("relu");
-    static const uint64_t kDtypes[] = {1856};
+    static const uint64_t kDtypes[] = {2624};
     r.dtypes(kDtypes, 1, {&dy, &argmax, &dx}, 0);
     r.need(dy, "dy", r.mul(r.mul(r.mul(p.n, p.c), p.outH), p.outW));
     r.need(argmax, "argmax", r.mul(r.mul(r.mul(p.n, p.c), p.outH), p.outW));
@@ -566,7 +566,7 @@ struct AvgPool2dArgs {
     r.tensor(x, "x", false);
     r.tensor(out, "out", false);
     p.n = r.size("n"); p.c = r.size("c"); p.h = r.size("h"); p.w = r.size("w"); p.kh = r.positive("kh"); p.kw = r.positive("kw"); p.strideH = r.positive("strideH"); p.strideW = r.positive("strideW"); p.padH = r.size("padH"); p.padW = r.size("padW"); p.dilationH = r.positive("dilationH"); p.dilationW = r.positive("dilationW"); p.outH = r.size("outH"); p.outW = r.size("outW"); p.countIncludePad = r.boolean("countIncludePad"); p.relu = r.boolean("relu");
-    static const uint64_t kDtypes[] = {320};
+    static const uint64_t kDtypes[] = {384};
     r.dtypes(kDtypes, 1, {&x, &out}, 0);
     r.need(x, "x", r.mul(r.mul(r.mul(p.n, p.c), p.h), p.w));
     r.need(out, "out", r.mul(r.mul(r.mul(p.n, p.c), p.outH), p.outW));
@@ -586,7 +586,7 @@ struct AvgPool2dBackwardArgs {
     r.tensor(dy, "dy", false);
     r.tensor(dx, "dx", false);
     p.n = r.size("n"); p.c = r.size("c"); p.h = r.size("h"); p.w = r.size("w"); p.kh = r.positive("kh"); p.kw = r.positive("kw"); p.strideH = r.positive("strideH"); p.strideW = r.positive("strideW"); p.padH = r.size("padH"); p.padW = r.size("padW"); p.dilationH = r.positive("dilationH"); p.dilationW = r.positive("dilationW"); p.outH = r.size("outH"); p.outW = r.size("outW"); p.countIncludePad = r.boolean("countIncludePad"); p.relu = r.boolean("relu");
-    static const uint64_t kDtypes[] = {320};
+    static const uint64_t kDtypes[] = {384};
     r.dtypes(kDtypes, 1, {&dy, &dx}, 0);
     r.need(dy, "dy", r.mul(r.mul(r.mul(p.n, p.c), p.outH), p.outW));
     r.need(dx, "dx", r.mul(r.mul(r.mul(p.n, p.c), p.h), p.w));
@@ -612,7 +612,7 @@ struct SoftmaxArgs {
     inner = r.size("inner");
     r.tensor(out, "out", false);
     log = r.boolean("log");
-    static const uint64_t kDtypes[] = {320};
+    static const uint64_t kDtypes[] = {384};
     r.dtypes(kDtypes, 1, {&x, &out}, 0);
     r.need(x, "x", r.mul(r.mul(outer, n), inner));
     r.need(out, "out", r.mul(r.mul(outer, n), inner));
@@ -640,7 +640,7 @@ struct SoftmaxBackwardArgs {
     inner = r.size("inner");
     r.tensor(dx, "dx", false);
     log = r.boolean("log");
-    static const uint64_t kDtypes[] = {1344};
+    static const uint64_t kDtypes[] = {1984};
     r.dtypes(kDtypes, 1, {&y, &dy, &dx}, 0);
     r.need(y, "y", r.mul(r.mul(outer, n), inner));
     r.need(dy, "dy", r.mul(r.mul(outer, n), inner));
@@ -667,7 +667,7 @@ struct ChannelMomentsArgs {
     spatial = r.size("spatial");
     r.tensor(mean, "mean", false);
     r.tensor(variance, "variance", false);
-    static const uint64_t kDtypes[] = {1344};
+    static const uint64_t kDtypes[] = {1984};
     r.dtypes(kDtypes, 1, {&x, &mean, &variance}, 0);
     r.need(x, "x", r.mul(r.mul(n, c), spatial));
     r.need(mean, "mean", c);
@@ -700,7 +700,7 @@ struct BatchNormApplyArgs {
     r.tensor(gamma, "gamma", true);
     r.tensor(beta, "beta", true);
     r.tensor(out, "out", false);
-    static const uint64_t kDtypes[] = {86080, 86336, 87104, 87360};
+    static const uint64_t kDtypes[] = {248064, 248384, 249664, 249984};
     r.dtypes(kDtypes, 4, {&x, &mean, &invStd, &gamma, &beta, &out}, 0);
     r.need(x, "x", r.mul(r.mul(n, c), spatial));
     r.need(mean, "mean", c);
@@ -742,7 +742,7 @@ struct BatchNormBackwardArgs {
     r.tensor(dx, "dx", true);
     r.tensor(dgamma, "dgamma", true);
     r.tensor(dbeta, "dbeta", true);
-    static const uint64_t kDtypes[] = {1392640, 1392704, 1392896, 1392960, 1393664, 1393728, 1393920, 1393984, 1396736, 1396800, 1396992, 1397056, 1397760, 1397824, 1398016, 1398080};
+    static const uint64_t kDtypes[] = {6240000, 6240064, 6240320, 6240384, 6241600, 6241664, 6241920, 6241984, 6248000, 6248064, 6248320, 6248384, 6249600, 6249664, 6249920, 6249984};
     r.dtypes(kDtypes, 16, {&x, &dy, &mean, &invStd, &gamma, &dx, &dgamma, &dbeta}, 0);
     r.need(x, "x", r.mul(r.mul(n, c), spatial));
     r.need(dy, "dy", r.mul(r.mul(n, c), spatial));
@@ -780,7 +780,7 @@ struct LayerNormArgs {
     r.tensor(out, "out", false);
     r.tensor(mean, "mean", false);
     r.tensor(invStd, "invStd", false);
-    static const uint64_t kDtypes[] = {66880, 70976, 83264, 87360};
+    static const uint64_t kDtypes[] = {201984, 209984, 241984, 249984};
     r.dtypes(kDtypes, 4, {&x, &gamma, &beta, &out, &mean, &invStd}, 0);
     r.need(x, "x", r.mul(rows, n));
     r.need(gamma, "gamma", n);
@@ -818,7 +818,7 @@ struct LayerNormBackwardArgs {
     r.tensor(dx, "dx", true);
     r.tensor(dgamma, "dgamma", true);
     r.tensor(dbeta, "dbeta", true);
-    static const uint64_t kDtypes[] = {1392640, 1392704, 1392896, 1392960, 1393664, 1393728, 1393920, 1393984, 1396736, 1396800, 1396992, 1397056, 1397760, 1397824, 1398016, 1398080};
+    static const uint64_t kDtypes[] = {6240000, 6240064, 6240320, 6240384, 6241600, 6241664, 6241920, 6241984, 6248000, 6248064, 6248320, 6248384, 6249600, 6249664, 6249920, 6249984};
     r.dtypes(kDtypes, 16, {&x, &dy, &mean, &invStd, &gamma, &dx, &dgamma, &dbeta}, 0);
     r.need(x, "x", r.mul(rows, n));
     r.need(dy, "dy", r.mul(rows, n));
@@ -854,7 +854,7 @@ struct LstmCellArgs {
     r.tensor(gates, "gates", false);
     r.tensor(c, "c", false);
     r.tensor(h, "h", false);
-    static const uint64_t kDtypes[] = {87360};
+    static const uint64_t kDtypes[] = {249984};
     r.dtypes(kDtypes, 1, {&xw, &hw, &cPrev, &gates, &c, &h}, 0);
     r.need(xw, "xw", r.mul(r.mul(batch, 4), hidden));
     r.need(hw, "hw", r.mul(r.mul(batch, 4), hidden));
@@ -890,7 +890,7 @@ struct LstmCellBackwardArgs {
     hidden = r.size("hidden");
     r.tensor(dGates, "dGates", false);
     r.tensor(dcPrev, "dcPrev", false);
-    static const uint64_t kDtypes[] = {349504};
+    static const uint64_t kDtypes[] = {1249984};
     r.dtypes(kDtypes, 1, {&gates, &cPrev, &c, &dh, &dc, &dGates, &dcPrev}, 0);
     r.need(gates, "gates", r.mul(r.mul(batch, 4), hidden));
     r.need(cPrev, "cPrev", r.mul(batch, hidden));
@@ -923,7 +923,7 @@ struct GruCellArgs {
     hidden = r.size("hidden");
     r.tensor(gates, "gates", false);
     r.tensor(h, "h", false);
-    static const uint64_t kDtypes[] = {21824};
+    static const uint64_t kDtypes[] = {49984};
     r.dtypes(kDtypes, 1, {&xw, &hw, &hPrev, &gates, &h}, 0);
     r.need(xw, "xw", r.mul(r.mul(batch, 3), hidden));
     r.need(hw, "hw", r.mul(r.mul(batch, 3), hidden));
@@ -956,7 +956,7 @@ struct GruCellBackwardArgs {
     r.tensor(dXw, "dXw", false);
     r.tensor(dHw, "dHw", false);
     r.tensor(dhPrev, "dhPrev", false);
-    static const uint64_t kDtypes[] = {87360};
+    static const uint64_t kDtypes[] = {249984};
     r.dtypes(kDtypes, 1, {&gates, &hPrev, &dh, &dXw, &dHw, &dhPrev}, 0);
     r.need(gates, "gates", r.mul(r.mul(batch, 4), hidden));
     r.need(hPrev, "hPrev", r.mul(batch, hidden));
@@ -988,7 +988,7 @@ struct AttentionSoftmaxArgs {
     scale = r.number("scale");
     causal = r.boolean("causal");
     r.tensor(out, "out", false);
-    static const uint64_t kDtypes[] = {320};
+    static const uint64_t kDtypes[] = {384};
     r.dtypes(kDtypes, 1, {&scores, &out}, 0);
     r.need(scores, "scores", r.mul(r.mul(batch, L), S));
     r.need(out, "out", r.mul(r.mul(batch, L), S));
@@ -1018,7 +1018,7 @@ struct AttentionSoftmaxBackwardArgs {
     scale = r.number("scale");
     causal = r.boolean("causal");
     r.tensor(dScores, "dScores", false);
-    static const uint64_t kDtypes[] = {1344};
+    static const uint64_t kDtypes[] = {1984};
     r.dtypes(kDtypes, 1, {&p, &dp, &dScores}, 0);
     r.need(p, "p", r.mul(r.mul(batch, L), S));
     r.need(dp, "dp", r.mul(r.mul(batch, L), S));
@@ -1041,7 +1041,7 @@ struct SgdUpdateArgs {
     r.tensor(grad, "grad", false);
     r.tensor(momentumBuf, "momentumBuf", true);
     p.lr = r.number("lr"); p.momentum = r.number("momentum"); p.dampening = r.number("dampening"); p.weightDecay = r.number("weightDecay"); p.nesterov = r.boolean("nesterov"); p.firstStep = r.boolean("firstStep"); p.maximize = r.boolean("maximize");
-    static const uint64_t kDtypes[] = {1280, 1344};
+    static const uint64_t kDtypes[] = {1920, 1984};
     r.dtypes(kDtypes, 2, {&param, &grad, &momentumBuf}, 0);
     r.need(grad, "grad", param.length);
     r.need(momentumBuf, "momentumBuf", param.length);
@@ -1067,7 +1067,7 @@ struct AdamUpdateArgs {
     r.tensor(v, "v", false);
     r.tensor(vMax, "vMax", true);
     p.lr = r.number("lr"); p.beta1 = r.number("beta1"); p.beta2 = r.number("beta2"); p.eps = r.number("eps"); p.weightDecay = r.number("weightDecay"); p.decoupledWeightDecay = r.boolean("decoupledWeightDecay"); p.step = r.positive("step"); p.amsgrad = r.boolean("amsgrad"); p.maximize = r.boolean("maximize");
-    static const uint64_t kDtypes[] = {21760, 21824};
+    static const uint64_t kDtypes[] = {49920, 49984};
     r.dtypes(kDtypes, 2, {&param, &grad, &m, &v, &vMax}, 0);
     r.need(grad, "grad", param.length);
     r.need(m, "m", param.length);
@@ -1095,7 +1095,7 @@ struct RmspropUpdateArgs {
     r.tensor(gradAvg, "gradAvg", true);
     r.tensor(momentumBuf, "momentumBuf", true);
     p.lr = r.number("lr"); p.alpha = r.number("alpha"); p.eps = r.number("eps"); p.weightDecay = r.number("weightDecay"); p.momentum = r.number("momentum"); p.centered = r.boolean("centered"); p.maximize = r.boolean("maximize");
-    static const uint64_t kDtypes[] = {21504, 21568, 21760, 21824};
+    static const uint64_t kDtypes[] = {49600, 49664, 49920, 49984};
     r.dtypes(kDtypes, 4, {&param, &grad, &squareAvg, &gradAvg, &momentumBuf}, 0);
     r.need(grad, "grad", param.length);
     r.need(squareAvg, "squareAvg", param.length);

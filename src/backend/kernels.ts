@@ -8,7 +8,7 @@
 // [outer, n, inner]: the middle axis is the one reduced / normalised over, which covers "any
 // axis" without copies.
 
-import type { DType } from '../dtype/dtype.js';
+import { NUMERIC_DTYPES, type DType } from '../dtype/dtype.js';
 import {
   bool, inout, input, maybe, num, oneOf, optNum, output, params, shape, size,
   type KernelFn, type KernelSpec, type ParamsOf,
@@ -109,7 +109,7 @@ export type RmspropParams = ParamsOf<typeof RMSPROP>;
 // --- dtype signatures ----------------------------------------------------------------------
 
 /** The dtypes the CPU kernels read as plain numbers. */
-const NUMERIC: readonly DType[] = ['float32', 'float64', 'int32'];
+const NUMERIC = NUMERIC_DTYPES;
 const F32: readonly DType[] = ['float32'];
 /** Every type variable any numeric dtype: what the js backend runs for almost every kernel. */
 const anyNumeric = (...vars: string[]) => [Object.fromEntries(vars.map((v) => [v, NUMERIC]))];

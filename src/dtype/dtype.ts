@@ -2,24 +2,42 @@
 // Element types. Storage is a plain typed array per dtype: float32 is the working type,
 // int32 holds indices, labels and boolean masks (0/1), float64 exists so that gradient checks
 // can run finite differences without float32 rounding noise (the js backend handles it).
+// bfloat16 is a storage dtype for reduced precision: the upper 16 bits of a float32 in a
+// Uint16Array. Kernels read it only where they declare it (src/backend/kernels.ts); the others
+// refuse it rather than compute on raw bits.
 
-export type DType = 'float32' | 'float64' | 'int32';
-export type TypedArray = Float32Array | Float64Array | Int32Array;
+export type DType = 'float32' | 'float64' | 'int32' | 'bfloat16';
+export type TypedArray = Float32Array | Float64Array | Int32Array | Uint16Array;
 
-export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32'];
+/** Each dtype's storage array. */
+const ARRAYS = {
+  float32: Float32Array, float64: Float64Array, int32: Int32Array, bfloat16: Uint16Array,
+} as const satisfies Record<DType, new (n: number) => TypedArray>;
+
+export const DTYPES = Object.keys(ARRAYS) as readonly DType[];
 
 export function allocArray(dtype: DType, size: number): TypedArray {
-  switch (dtype) {
-    case 'float32': return new Float32Array(size);
-    case 'float64': return new Float64Array(size);
-    case 'int32': return new Int32Array(size);
+  return new ARRAYS[dtype](size);
+}
+
+/** The dtypes whose storage holds plain numbers (not bit patterns, as bfloat16's does). */
+export const NUMERIC_DTYPES: readonly DType[] = ['float32', 'float64', 'int32'];
+
+/**
+ * A storage array to write plain numbers into, for creating tensors from host values. A storage
+ * dtype such as bfloat16 holds bit patterns: those tensors come from a cast of a float32 one.
+ */
+export function hostArray(dtype: DType, size: number, where: string): TypedArray {
+  if (!NUMERIC_DTYPES.includes(dtype)) {
+    throw new TypeError(`${where}: ${dtype} is a storage dtype; create a float32 tensor and cast it (cast(x, '${dtype}'))`);
   }
+  return allocArray(dtype, size);
 }
 
 export function dtypeOfArray(a: TypedArray): DType {
-  if (a instanceof Float32Array) return 'float32';
-  if (a instanceof Float64Array) return 'float64';
-  return 'int32';
+  const d = dtypeOfStorage(a);
+  if (d === undefined) throw new TypeError(`${Object.prototype.toString.call(a)} is not the storage of a myelin dtype`);
+  return d;
 }
 
 /** The dtype whose storage `a` is, or undefined when it is not a storage array. */
@@ -27,6 +45,7 @@ export function dtypeOfStorage(a: unknown): DType | undefined {
   if (a instanceof Float32Array) return 'float32';
   if (a instanceof Float64Array) return 'float64';
   if (a instanceof Int32Array) return 'int32';
+  if (a instanceof Uint16Array) return 'bfloat16';
   return undefined;
 }
 
@@ -38,6 +57,7 @@ export function isFloating(dtype: DType): boolean {
 export function promoteTypes(a: DType, b: DType): DType {
   if (a === b) return a;
   if (a === 'float64' || b === 'float64') return 'float64';
+  if ((a === 'bfloat16' && b === 'int32') || (a === 'int32' && b === 'bfloat16')) return 'bfloat16';
   return 'float32';
 }
 

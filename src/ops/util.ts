@@ -3,7 +3,7 @@
 
 import { backend } from '../backend/index.js';
 import type { Backend } from '../backend/backend.js';
-import { allocArray, isFloating, promoteTypes, type DType } from '../dtype/dtype.js';
+import { hostArray, isFloating, promoteTypes, type DType } from '../dtype/dtype.js';
 import { numel, sameShape, shapeToString } from '../tensor/shape.js';
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
 
@@ -28,7 +28,7 @@ export function emptyOutput(shape: readonly number[], dtype: DType): Tensor {
 /** Tensor from a JS number, with the dtype a binary op against `like` should use. */
 export function scalarLike(value: number, like: Tensor): Tensor {
   const dtype: DType = like.dtype === 'int32' && !Number.isInteger(value) ? 'float32' : like.dtype;
-  const host = allocArray(dtype, 1);
+  const host = hostArray(dtype, 1, 'scalar');
   host[0] = value;
   return new Tensor(backend().fromHost(host), []);
 }

@@ -2,7 +2,7 @@
 // Random functions use the default generator (seed it with manualSeed) unless given one.
 
 import { backend } from '../backend/index.js';
-import { allocArray, dtypeOfArray, type DType, type TypedArray } from '../dtype/dtype.js';
+import { dtypeOfArray, hostArray, type DType, type TypedArray } from '../dtype/dtype.js';
 import { checkShape, numel, shapeToString } from './shape.js';
 import { defaultGenerator, type Generator } from './random.js';
 import { Tensor } from './tensor.js';
@@ -49,7 +49,7 @@ export function fromArray(data: TypedArray, shape: readonly number[] = [data.len
   }
   let host = data;
   if (options.dtype && options.dtype !== dtypeOfArray(data)) {
-    host = allocArray(options.dtype, data.length);
+    host = hostArray(options.dtype, data.length, 'fromArray');
     if (options.dtype === 'int32') for (let i = 0; i < data.length; i++) host[i] = Math.trunc(data[i]);
     else host.set(data);
   }
@@ -66,7 +66,7 @@ export function tensor(data: Nested | TypedArray, options: CreateOptions = {}): 
   const flat: unknown[] = [];
   const collect = (v: Nested): void => { if (Array.isArray(v)) v.forEach(collect); else flat.push(v); };
   collect(data as Nested);
-  const host = allocArray(options.dtype ?? 'float32', flat.length);
+  const host = hostArray(options.dtype ?? 'float32', flat.length, 'tensor');
   for (let i = 0; i < flat.length; i++) {
     const v = flat[i];
     if (typeof v !== 'number' && typeof v !== 'boolean') throw new Error(`tensor: element ${i} is ${typeof v}, expected a number`);
@@ -77,7 +77,7 @@ export function tensor(data: Nested | TypedArray, options: CreateOptions = {}): 
 
 /** A scalar (0-d) tensor. */
 export function scalar(value: number, dtype: DType = 'float32'): Tensor {
-  const host = allocArray(dtype, 1);
+  const host = hostArray(dtype, 1, 'full');
   host[0] = value;
   return new Tensor(backend().fromHost(host), [], false);
 }
@@ -115,20 +115,20 @@ export function arange(start: number, end?: number, step = 1, options: CreateOpt
   if (step === 0 || !Number.isFinite(step)) throw new Error(`arange: step must be a non-zero finite number, got ${step}`);
   const n = Math.max(0, Math.ceil((end - start) / step));
   const allInt = Number.isInteger(start) && Number.isInteger(end) && Number.isInteger(step);
-  const host = allocArray(options.dtype ?? (allInt ? 'int32' : 'float32'), n);
+  const host = hostArray(options.dtype ?? (allInt ? 'int32' : 'float32'), n, 'arange');
   for (let i = 0; i < n; i++) host[i] = start + i * step;
   return fromArray(host, [n], { requiresGrad: options.requiresGrad });
 }
 
 export function linspace(start: number, end: number, steps: number, options: CreateOptions = {}): Tensor {
   if (!Number.isInteger(steps) || steps < 0) throw new Error(`linspace: steps must be a non-negative integer, got ${steps}`);
-  const host = allocArray(options.dtype ?? 'float32', steps);
+  const host = hostArray(options.dtype ?? 'float32', steps, 'linspace');
   for (let i = 0; i < steps; i++) host[i] = steps === 1 ? start : start + (end - start) * (i / (steps - 1));
   return fromArray(host, [steps], { requiresGrad: options.requiresGrad });
 }
 
 export function eye(n: number, m = n, options: CreateOptions = {}): Tensor {
-  const host = allocArray(options.dtype ?? 'float32', n * m);
+  const host = hostArray(options.dtype ?? 'float32', n * m, 'eye');
   for (let i = 0; i < Math.min(n, m); i++) host[i * m + i] = 1;
   return fromArray(host, [n, m], { requiresGrad: options.requiresGrad });
 }
@@ -136,7 +136,7 @@ export function eye(n: number, m = n, options: CreateOptions = {}): Tensor {
 function randomTensor(shape: readonly number[], options: RandomOptions, op: string, draw: (g: Generator) => number): Tensor {
   const s = checkShape(shape, op);
   const g = options.generator ?? defaultGenerator;
-  const host = allocArray(options.dtype ?? 'float32', numel(s));
+  const host = hostArray(options.dtype ?? 'float32', numel(s), op);
   for (let i = 0; i < host.length; i++) host[i] = draw(g);
   return new Tensor(backend().fromHost(host), s, options.requiresGrad ?? false);
 }
@@ -193,7 +193,7 @@ export function dropoutMask(shape: readonly number[], keep: number, value: numbe
 
 function bernoulliTensor(shape: readonly number[], p: number, value: number, options: RandomOptions, op: string): Tensor {
   const s = checkShape(shape, op);
-  const host = allocArray(options.dtype ?? 'float32', numel(s));
+  const host = hostArray(options.dtype ?? 'float32', numel(s), op);
   const g = options.generator ?? defaultGenerator;
   if (host instanceof Float32Array || host instanceof Float64Array) {
     g.fillBernoulli(host, p, value);

@@ -9,7 +9,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { allocArray, type DType } from '../../src/dtype/dtype.js';
+import { allocArray, type DType, type TypedArray } from '../../src/dtype/dtype.js';
 import type { KernelSpec, TensorArg } from '../../src/backend/kernel-spec.js';
 import { KERNELS, KERNEL_NAMES, type KernelName } from '../../src/backend/kernels.js';
 import { bindings, typeVars, variantArg } from '../../src/backend/signatures.js';
@@ -18,6 +18,7 @@ import { jsBackendInstance } from '../../src/backend/index.js';
 import { loadNativeBackend } from '../../src/backend/native/index.js';
 import { generateKernelHeader } from '../../src/backend/native/cpp-gen.js';
 import type { Backend } from '../../src/backend/backend.js';
+import { fromArray } from '../../src/tensor/creation.js';
 import { KERNEL_SAMPLES, type Sample } from './kernel-samples.js';
 import { mulberry32 } from '../helpers/prng.js';
 
@@ -25,7 +26,7 @@ const js = jsBackendInstance();
 const native = loadNativeBackend(js);
 const skip = !native.backend && `native backend unavailable (${native.reason})`;
 
-type Arrays = Record<string, Float32Array | Float64Array | Int32Array | null>;
+type Arrays = Record<string, TypedArray | null>;
 
 /** The scalar value of a name in a sample: a plain argument or a params field. */
 function scalarOf(spec: KernelSpec, sample: Sample, name: string): number {
@@ -152,6 +153,8 @@ describe('kernel declarations', () => {
   test('the js backend refuses a dtype its kernel does not declare, naming kernel and arguments', () => {
     assert.throws(() => js.unary('exp', new Uint8Array(4) as unknown as Float32Array, new Float32Array(4)),
       { name: 'TypeError', message: /js backend has no unary kernel for x: not a storage, out: float32/ });
+    assert.throws(() => js.fill(new Uint16Array(2), 1), { name: 'TypeError', message: /no fill kernel for out: bfloat16/ });
+    assert.throws(() => fromArray(new Float32Array(2), [2], { dtype: 'bfloat16' }), { name: 'TypeError', message: /storage dtype.*cast/ });
     assert.ok(js.handles('conv2d', [new Float64Array(1), new Float64Array(1), null, new Float64Array(1), {}]));
     assert.equal(js.handles('argReduce', ['argmax', new Float32Array(1), 1, 1, 1, new Float32Array(1)]), false);
   });

@@ -13,7 +13,7 @@ const js = jsBackendInstance();
 const loaded = loadNativeBackend(js);
 const skipNative = loaded.backend ? false : `native addon unavailable (${loaded.reason})`;
 
-const KINDS: Record<DType, typeof Float32Array | typeof Float64Array | typeof Int32Array> = { float32: Float32Array, float64: Float64Array, int32: Int32Array };
+const KINDS: Record<DType, typeof Float32Array | typeof Float64Array | typeof Int32Array | typeof Uint16Array> = { float32: Float32Array, float64: Float64Array, int32: Int32Array, bfloat16: Uint16Array };
 
 function checkShape(b: Backend): void {
   // sizes on both sides of the native backend's small-allocation cut-off, and empty
