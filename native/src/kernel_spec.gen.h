@@ -7,7 +7,7 @@
 
 #include "binding/tensor.h"
 
-#define MYELIN_SPEC_FINGERPRINT "4c422401"
+#define MYELIN_SPEC_FINGERPRINT "d33e47ae"
 
 // dtype codes: 0 for an absent (null) tensor, then the dtypes in this order: (name, the
 // Node-API typed array type that stores it, its element size)
@@ -74,8 +74,8 @@ struct CastArgs {
   void read(R& r) {
     r.tensor(src, "src", false);
     r.tensor(dst, "dst", false);
-    static const uint64_t kDtypes[] = {384, 448, 512, 704, 768, 832, 1024, 1088, 1152};
-    r.dtypes(kDtypes, 9, {&src, &dst}, 0);
+    static const uint64_t kDtypes[] = {384, 448, 512, 576, 704, 768, 832, 896, 1024, 1088, 1152, 1216, 1344, 1408, 1472, 1536};
+    r.dtypes(kDtypes, 16, {&src, &dst}, 0);
     r.need(dst, "dst", src.length);
   }
 };

@@ -8,7 +8,7 @@
 // [outer, n, inner]: the middle axis is the one reduced / normalised over, which covers "any
 // axis" without copies.
 
-import { NUMERIC_DTYPES, type DType } from '../dtype/dtype.js';
+import { DTYPES, NUMERIC_DTYPES, type DType } from '../dtype/dtype.js';
 import {
   bool, inout, input, maybe, num, oneOf, optNum, output, params, shape, size,
   type KernelFn, type KernelSpec, type ParamsOf,
@@ -135,9 +135,10 @@ export const KERNELS = {
     js: anyNumeric('T'), native: anyNumeric('T'),
   }),
   cast: kernel({
-    doc: 'Converts between dtypes (float -> int truncates toward zero, as PyTorch).',
+    doc: 'Converts between dtypes (float -> int truncates toward zero, as PyTorch). To bfloat16: through ' +
+      'float32, rounded to nearest even (NaN -> 0x7fc0), as PyTorch.',
     args: [input('src', 'S'), output('dst', 'D', { size: 'len(src)' })] as const,
-    js: anyNumeric('S', 'D'), native: anyNumeric('S', 'D'),
+    js: [{ S: DTYPES, D: DTYPES }], native: [{ S: DTYPES, D: DTYPES }],
   }),
 
   // --- elementwise -------------------------------------------------------------------------

@@ -60,6 +60,10 @@ function makeTensors(spec: KernelSpec, sample: Sample, dtypes: Record<string, DT
     if (t.range) {
       const lo = evalSize(parseSize(t.range[0]), scope), hi = evalSize(parseSize(t.range[1]), scope);
       for (let i = 0; i < length; i++) a[i] = hi > lo ? lo + Math.floor(rnd() * (hi - lo)) : 0;
+    } else if (dtype === 'bfloat16') {
+      // the upper halves of random float32s of both signs (bit patterns, not values)
+      const f = new Float32Array(1), u = new Uint32Array(f.buffer);
+      for (let i = 0; i < length; i++) { f[0] = (rnd() - 0.5) * 8; a[i] = u[0] >>> 16; }
     } else if (dtype === 'int32') {
       for (let i = 0; i < length; i++) a[i] = Math.floor(rnd() * 7) - 3;
     } else {

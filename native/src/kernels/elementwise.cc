@@ -630,9 +630,52 @@ void copy_bytes(const void* src, void* dst, int64_t bytes) {
   });
 }
 
+namespace {
+
+// bfloat16 is the upper half of a float32.
+inline uint16_t bf16_from_f32(float f) {  // nearest even; NaN -> the quiet NaN 0x7fc0, as PyTorch
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  if ((u & 0x7fffffffu) > 0x7f800000u) return 0x7fc0;
+  return static_cast<uint16_t>((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+}
+inline float f32_from_bf16(uint16_t h) {
+  const uint32_t u = static_cast<uint32_t>(h) << 16;
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+
+/** A cast with a bfloat16 side: every value passes through float32 (PyTorch's semantics). */
+void cast_bf16(DType from, const void* src, DType to, void* dst, int64_t n) {
+  parallel_for(0, n, kGrain, [&](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; i++) {
+      float v;
+      switch (from) {
+        case DType::float32: v = static_cast<const float*>(src)[i]; break;
+        case DType::float64: v = static_cast<float>(static_cast<const double*>(src)[i]); break;
+        case DType::int32: v = static_cast<float>(static_cast<const int32_t*>(src)[i]); break;
+        default: v = f32_from_bf16(static_cast<const uint16_t*>(src)[i]); break;
+      }
+      switch (to) {
+        case DType::float32: static_cast<float*>(dst)[i] = v; break;
+        case DType::float64: static_cast<double*>(dst)[i] = v; break;
+        case DType::int32: static_cast<int32_t*>(dst)[i] = to_int32(v); break;
+        default: static_cast<uint16_t*>(dst)[i] = bf16_from_f32(v); break;
+      }
+    }
+  });
+}
+
+}  // namespace
+
 void cast(DType from, const void* src, DType to, void* dst, int64_t n) {
   if (from == to) {
-    copy_bytes(src, dst, n * (from == DType::float64 ? 8 : 4));
+    copy_bytes(src, dst, n * (from == DType::float64 ? 8 : from == DType::bfloat16 ? 2 : 4));
+    return;
+  }
+  if (from == DType::bfloat16 || to == DType::bfloat16) {
+    cast_bf16(from, src, to, dst, n);
     return;
   }
   switch (from) {
@@ -647,6 +690,8 @@ void cast(DType from, const void* src, DType to, void* dst, int64_t n) {
     case DType::int32:
       if (to == DType::float32) convert(static_cast<const int32_t*>(src), static_cast<float*>(dst), n);
       else convert(static_cast<const int32_t*>(src), static_cast<double*>(dst), n);
+      return;
+    default:
       return;
   }
 }

@@ -144,8 +144,30 @@ export function scatterAddAlongAxis(src: Storage, outer: number, n: number, inne
   }
 }
 
+// bfloat16 is the upper half of a float32: these views convert between the two.
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** x rounded to float32, then to bfloat16 bits, nearest even (NaN -> the quiet NaN 0x7fc0). */
+function toBf16(x: number): number {
+  f32[0] = x;
+  const u = u32[0];
+  if ((u & 0x7fffffff) > 0x7f800000) return 0x7fc0;
+  return ((u + 0x7fff + ((u >>> 16) & 1)) >>> 16) & 0xffff;
+}
+
+function fromBf16(bits: number): number {
+  u32[0] = bits << 16;
+  return f32[0];
+}
+
 export function cast(src: Storage, dst: Storage): void {
-  if (dst instanceof Int32Array && !(src instanceof Int32Array)) {
+  if (src instanceof Uint16Array || dst instanceof Uint16Array) {
+    for (let i = 0; i < src.length; i++) {
+      const v = src instanceof Uint16Array ? fromBf16(src[i]) : src[i];
+      dst[i] = dst instanceof Uint16Array ? toBf16(v) : dst instanceof Int32Array ? Math.trunc(v) : v;
+    }
+  } else if (dst instanceof Int32Array && !(src instanceof Int32Array)) {
     for (let i = 0; i < src.length; i++) dst[i] = Math.trunc(src[i]);
   } else {
     dst.set(src);
