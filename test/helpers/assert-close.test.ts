@@ -50,6 +50,7 @@ test('assertClose checks shapes of tensors and lengths of arrays', () => {
   assert.throws(() => assertClose([1, 2], [1, 2, 3]), /lengths differ/);
   assert.throws(() => assertClose(f64([1, 2]), [1]), /lengths differ/);
   assertClose(f64([1, 2, 3, 4], [2, 2]), [1, 2, 3, 4]); // against a flat array: values only
+  assert.throws(() => assertClose(null, [1], { label: 'x.grad' }), /^AssertionError.*x\.grad: actual is null/);
 });
 
 test('assertClose takes the looser default of the two dtypes', () => {

@@ -64,10 +64,12 @@ function fail(label: string | undefined, lines: string[], actual: unknown, expec
 /**
  * Asserts that `actual` and `expected` are close: same shape when both are tensors (same
  * length otherwise), and every element within atol + rtol * |expected|. Defaults follow the
- * less precise dtype of the two (plain numbers count as float64).
+ * less precise dtype of the two (plain numbers count as float64). A null or undefined
+ * `actual` (say, a gradient that never arrived) fails.
  */
-export function assertClose(actual: Closeable, expected: Closeable, options: CloseOptions = {}): void {
+export function assertClose(actual: Closeable | null | undefined, expected: Closeable, options: CloseOptions = {}): void {
   const { label, equalNan = false } = options;
+  if (actual === null || actual === undefined) fail(label, [`actual is ${actual} (a missing gradient?)`], actual, expected);
   if (actual instanceof Tensor && expected instanceof Tensor && !sameShape(actual.shape, expected.shape)) {
     fail(label, [`shapes differ: actual [${actual.shape.join(', ')}], expected [${expected.shape.join(', ')}]`], actual.shape, expected.shape);
   }
