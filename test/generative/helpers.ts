@@ -1,4 +1,4 @@
-// Shared helpers of the generative tests: fixture loading and tolerant comparison.
+// Shared helpers of the generative tests: fixture loading.
 
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -10,4 +10,4 @@ export function loadFixture<T>(name: string): T {
   return JSON.parse(readFileSync(FIXTURES + name, 'utf8')) as T;
 }
 
-export { decode, assertClose, type EncodedTensor } from '../nn/helpers.js';
+export { decode, type EncodedTensor } from '../nn/helpers.js';

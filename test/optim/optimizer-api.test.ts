@@ -13,6 +13,7 @@ import { fromArray, tensor, zeros } from '../../src/tensor/creation.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
 import { buildOptimizer, fixtures, makeTensor, type OptimizerCase } from './fixtures.js';
+import { assertClose } from '../helpers/assert-close.js';
 
 const param = (values: number[], dtype: 'float32' | 'float64' = 'float64') =>
   tensor(values, { dtype, requiresGrad: true });
@@ -63,7 +64,7 @@ test('step skips parameters whose grad is null and creates no state for them', (
   assert.equal(opt.state.get(a)!.step, 1);
   // Adam's first step moves each element by lr (the bias-corrected ratio is +-1, up to eps)
   const moved = a.dataSync();
-  assert.ok(Math.abs(moved[0] - 0.9) < 1e-6 && Math.abs(moved[1] - 2.1) < 1e-6, `got ${moved}`);
+  assertClose(moved, [0.9, 2.1], { rtol: 0, atol: 1e-6 });
 });
 
 test('param groups have their own hyper-parameters', () => {
@@ -153,7 +154,7 @@ test('step(closure) evaluates the closure with gradients on and returns its valu
     return l.item();
   });
   assert.equal(loss, 9);
-  assert.ok(Math.abs(p.item() - (3 - 0.1 * 6)) < 1e-12);
+  assertClose(p.item(), 3 - 0.1 * 6, { rtol: 0, atol: 1e-12 });
 });
 
 test('updates run through the backend\'s fused kernels', () => {

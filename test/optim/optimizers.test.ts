@@ -2,7 +2,8 @@
 // parameters after each of 5 steps (float64 to ~1e-12; float32 to float32 rounding).
 
 import { test } from 'node:test';
-import { assertClose, buildOptimizer, fixtures, makeTensor, TOLERANCE, type FloatDType } from './fixtures.js';
+import { buildOptimizer, fixtures, makeTensor, TOLERANCE, type FloatDType } from './fixtures.js';
+import { assertClose } from '../helpers/assert-close.js';
 
 for (const c of fixtures.optimizers) {
   for (const dtype of ['float64', 'float32'] as FloatDType[]) {
@@ -16,7 +17,7 @@ for (const c of fixtures.optimizers) {
           p.grad = g === null ? null : makeTensor(g, c.params[i].shape, dtype);
         });
         opt.step();
-        params.forEach((p, i) => assertClose(p.dataSync(), c.expected[dtype][step][i], rtol, atol, `step ${step + 1}, param ${i}`));
+        params.forEach((p, i) => assertClose(p.dataSync(), c.expected[dtype][step][i], { rtol, atol, label: `step ${step + 1}, param ${i}` }));
       });
     });
   }

@@ -1,6 +1,4 @@
-// Loads the PyTorch reference cases of test/fixtures/sequence (gen_sequence_fixtures.py) and
-// compares myelin's outputs and gradients with them.
-import assert from 'node:assert/strict';
+// Loads the PyTorch reference cases of test/fixtures/sequence (gen_sequence_fixtures.py).
 import { readFileSync } from 'node:fs';
 import { fromArray } from '../../src/tensor/creation.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
@@ -44,18 +42,4 @@ export function weightedSum(c: FixtureCase, outputs: Record<string, Tensor>): Te
     total = total ? add(total, term) : term;
   }
   return total!;
-}
-
-/** Largest |got - want| over all elements, asserting shapes match and every error is within tol. */
-export function assertClose(got: Tensor | null, want: TensorJson, what: string, tol = 1e-6): number {
-  assert.ok(got, `${what}: missing`);
-  assert.deepEqual([...got.shape], want.shape, `${what}: shape`);
-  const g = got.dataSync();
-  let maxErr = 0;
-  (want.data as number[]).forEach((w, i) => {
-    const err = Math.abs(g[i] - w);
-    maxErr = Math.max(maxErr, err);
-    assert.ok(err <= tol * Math.max(1, Math.abs(w)), `${what}[${i}]: myelin ${g[i]}, PyTorch ${w}`);
-  });
-  return maxErr;
 }
