@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { zooModel } from '../../src/models/index.js';
 import { decodePng } from '../../src/io/png.js';
 import { FIXTURES } from './helpers.js';
+import { assertClose } from '../helpers/assert-close.js';
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
 const skip = !existsSync(FASHION) && 'dataset-fashion-mnist is not installed';
@@ -35,7 +36,7 @@ test('train vae (smoke, 600 images, 3 epochs): the negative ELBO falls; grids, w
   assert.ok(existsSync(join(out, 'images', 'samples-epoch-03.png')));
   const again = await zooModel('vae').evaluate({ weights: join(out, 'model.safetensors'), limit: 600 });
   assert.equal(again.latent, 2);
-  assert.ok(Math.abs((again.test_loss as number) - (summary.test_loss as number)) < 1e-6, 'eval reproduces the final test loss');
+  assertClose(again.test_loss as number, summary.test_loss as number, { rtol: 0, atol: 1e-6, label: 'eval reproduces the final test loss' });
   const grid = join(out, 'sampled.png');
   const r = cli('sample', 'vae', '--weights', join(out, 'model.safetensors'), '--n', '12', '--seed', '3', '--out', grid, '--json');
   assert.equal(r.status, 0, r.stderr);
