@@ -7,40 +7,40 @@ import { fromArray, randn, zeros } from '../../src/tensor/creation.js';
 import { Generator } from '../../src/tensor/random.js';
 import { add, mul, sum } from '../../src/ops/index.js';
 import { Vae, vaeLoss } from '../../src/models/vae.js';
-import { decode, loadFixture, type EncodedTensor } from './helpers.js';
+import { fixtureTensor, readFixture, type FixtureTensor } from '../helpers/fixtures.js';
 import { assertClose } from '../helpers/assert-close.js';
 
 interface VaeFixture {
-  logits: EncodedTensor; x: EncodedTensor; mu: EncodedTensor; logvar: EncodedTensor; meanOut: EncodedTensor; decLogvar: EncodedTensor;
-  bernoulli: EncodedTensor; kl: EncodedTensor; gaussian: EncodedTensor; gaussianUnit: EncodedTensor;
-  gradLogits: EncodedTensor; gradMu: EncodedTensor; gradLogvar: EncodedTensor; gradMeanOut: EncodedTensor; gradDecLogvar: EncodedTensor;
-  tinyVae: { state: Record<string, EncodedTensor>; x: EncodedTensor; z: EncodedTensor; mu: EncodedTensor; logvar: EncodedTensor; decoded: EncodedTensor };
+  logits: FixtureTensor; x: FixtureTensor; mu: FixtureTensor; logvar: FixtureTensor; meanOut: FixtureTensor; decLogvar: FixtureTensor;
+  bernoulli: FixtureTensor; kl: FixtureTensor; gaussian: FixtureTensor; gaussianUnit: FixtureTensor;
+  gradLogits: FixtureTensor; gradMu: FixtureTensor; gradLogvar: FixtureTensor; gradMeanOut: FixtureTensor; gradDecLogvar: FixtureTensor;
+  tinyVae: { state: Record<string, FixtureTensor>; x: FixtureTensor; z: FixtureTensor; mu: FixtureTensor; logvar: FixtureTensor; decoded: FixtureTensor };
 }
 
-const f = loadFixture<VaeFixture>('vae.json');
-/** float64 against PyTorch's float64, whose values the fixture holds to 10 digits. */
+const f = readFixture<VaeFixture>('generative/vae.json');
+/** float64 against PyTorch's float64. */
 const TOL = { rtol: 1e-6, atol: 1e-6 };
 
 test('Bernoulli, Gaussian and KL terms and their gradients match PyTorch', () => {
-  const logits = decode(f.logits, true), x = decode(f.x), mu = decode(f.mu, true), logvar = decode(f.logvar, true);
-  const meanOut = decode(f.meanOut, true), decLogvar = decode(f.decLogvar, true);
+  const logits = fixtureTensor(f.logits, { requiresGrad: true }), x = fixtureTensor(f.x), mu = fixtureTensor(f.mu, { requiresGrad: true }), logvar = fixtureTensor(f.logvar, { requiresGrad: true });
+  const meanOut = fixtureTensor(f.meanOut, { requiresGrad: true }), decLogvar = fixtureTensor(f.decLogvar, { requiresGrad: true });
   const bern = nn.bernoulliReconstructionLoss(logits, x, { reduction: 'none' });
   const kl = nn.gaussianKl(mu, logvar, { reduction: 'none' });
   const gauss = nn.gaussianReconstructionLoss(meanOut, x, { logvar: decLogvar, reduction: 'none' });
   const gaussUnit = nn.gaussianReconstructionLoss(meanOut, x, { reduction: 'none' });
-  assertClose(bern, decode(f.bernoulli), { ...TOL, label: 'bernoulli' });
-  assertClose(kl, decode(f.kl), { ...TOL, label: 'kl' });
-  assertClose(gauss, decode(f.gaussian), { ...TOL, label: 'gaussian with a learned log-variance' });
-  assertClose(gaussUnit, decode(f.gaussianUnit), { ...TOL, label: 'gaussian with unit variance' });
+  assertClose(bern, fixtureTensor(f.bernoulli), { ...TOL, label: 'bernoulli' });
+  assertClose(kl, fixtureTensor(f.kl), { ...TOL, label: 'kl' });
+  assertClose(gauss, fixtureTensor(f.gaussian), { ...TOL, label: 'gaussian with a learned log-variance' });
+  assertClose(gaussUnit, fixtureTensor(f.gaussianUnit), { ...TOL, label: 'gaussian with unit variance' });
   // the fixture's weighted total: per-sample weights on the Bernoulli term, scalars on the others
   const total = add(add(sum(mul(bern, fromArray(Float64Array.from([1, 2, 3])))), mul(sum(kl), 0.7)),
     add(mul(sum(gauss), 0.3), mul(sum(gaussUnit), 0.2)));
   total.backward();
-  assertClose(logits.grad, decode(f.gradLogits), { ...TOL, label: 'gradient of the logits' });
-  assertClose(mu.grad, decode(f.gradMu), { ...TOL, label: 'gradient of mu' });
-  assertClose(logvar.grad, decode(f.gradLogvar), { ...TOL, label: 'gradient of logvar' });
-  assertClose(meanOut.grad, decode(f.gradMeanOut), { ...TOL, label: 'gradient of the decoder mean' });
-  assertClose(decLogvar.grad, decode(f.gradDecLogvar), { ...TOL, label: 'gradient of the decoder log-variance' });
+  assertClose(logits.grad, fixtureTensor(f.gradLogits), { ...TOL, label: 'gradient of the logits' });
+  assertClose(mu.grad, fixtureTensor(f.gradMu), { ...TOL, label: 'gradient of mu' });
+  assertClose(logvar.grad, fixtureTensor(f.gradLogvar), { ...TOL, label: 'gradient of logvar' });
+  assertClose(meanOut.grad, fixtureTensor(f.gradMeanOut), { ...TOL, label: 'gradient of the decoder mean' });
+  assertClose(decLogvar.grad, fixtureTensor(f.gradDecLogvar), { ...TOL, label: 'gradient of the decoder log-variance' });
   // reductions: 'sum' (default) and 'mean' over the batch
   const perSample = Array.from(kl.dataSync());
   assertClose(nn.gaussianKl(mu, logvar).item(), perSample.reduce((a, b) => a + b), { rtol: 0, atol: 1e-9, label: 'sum' });
@@ -70,13 +70,13 @@ test('the VAE loads vae.py\'s state-dict names and encodes/decodes as PyTorch do
   const model = new Vae(3, 5, 16).double();
   assert.deepEqual([...model.stateDict().keys()],
     ['fc1.weight', 'fc1.bias', 'fc21.weight', 'fc21.bias', 'fc22.weight', 'fc22.bias', 'fc3.weight', 'fc3.bias', 'fc4.weight', 'fc4.bias']);
-  model.loadStateDict(new Map(Object.entries(t.state).map(([k, e]) => [k, decode(e)])));
-  const { mu, logvar } = model.encode(decode(t.x));
-  assertClose(mu, decode(t.mu), { ...TOL, label: 'mu' });
-  assertClose(logvar, decode(t.logvar), { ...TOL, label: 'logvar' });
-  assertClose(model.decodeLogits(decode(t.z)), decode(t.decoded), { ...TOL, label: 'decoder logits' });
+  model.loadStateDict(new Map(Object.entries(t.state).map(([k, e]) => [k, fixtureTensor(e)])));
+  const { mu, logvar } = model.encode(fixtureTensor(t.x));
+  assertClose(mu, fixtureTensor(t.mu), { ...TOL, label: 'mu' });
+  assertClose(logvar, fixtureTensor(t.logvar), { ...TOL, label: 'logvar' });
+  assertClose(model.decodeLogits(fixtureTensor(t.z)), fixtureTensor(t.decoded), { ...TOL, label: 'decoder logits' });
   // the loss is the negative ELBO summed over the batch: Bernoulli term + KL
-  const x = decode(t.x);
+  const x = fixtureTensor(t.x);
   const out = model.forward(x, new Generator(0));
   const l = vaeLoss(out, x);
   assertClose(l.loss.item(), l.reconstruction.item() + l.kl.item(), { rtol: 0, atol: 1e-9, label: 'loss = reconstruction + kl' });

@@ -44,12 +44,13 @@ export function fixtureValues(f: FixtureTensor): Float64Array | Int32Array {
 }
 
 /**
- * The fixture as a tensor: float64 for floating dtypes (or `dtype`, rounded as torch's
- * .to(float32) would), int32 for integer and bool ones.
+ * The fixture as a tensor: float32 for float32 fixtures, float64 for the other floating ones
+ * (or `dtype`; float32 rounds as torch's .to(float32) would), int32 for integer and bool ones.
  */
 export function fixtureTensor(f: FixtureTensor, options: { requiresGrad?: boolean; dtype?: 'float32' | 'float64' } = {}): Tensor {
   const values = fixtureValues(f);
   if (values instanceof Int32Array) return fromArray(values, f.shape);
-  const data = options.dtype === 'float32' ? Float32Array.from(values) : values;
+  const dtype = options.dtype ?? (f.dtype === 'float32' ? 'float32' : 'float64');
+  const data = dtype === 'float32' ? Float32Array.from(values) : values;
   return fromArray(data, f.shape, { requiresGrad: options.requiresGrad ?? false });
 }

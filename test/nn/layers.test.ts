@@ -5,7 +5,9 @@ import { Module } from '../../src/nn/module.js';
 import { ones, randn, tensor, zeros } from '../../src/tensor/creation.js';
 import { Generator } from '../../src/tensor/random.js';
 import { noGrad } from '../../src/autograd/grad-mode.js';
-import { decode, loadFixture, smallCnn, values, type EncodedTensor } from './helpers.js';
+import type { Tensor } from '../../src/tensor/tensor.js';
+import { smallCnn, values } from './helpers.js';
+import { fixtureTensor, readFixture, type FixtureTensor } from '../helpers/fixtures.js';
 import { assertClose } from '../helpers/assert-close.js';
 
 interface LayerCase {
@@ -15,18 +17,18 @@ interface LayerCase {
   options: Record<string, unknown>;
   mode: 'train' | 'eval';
   warmupMode: 'train' | 'eval';
-  state: Record<string, EncodedTensor>;
-  warmup: EncodedTensor[];
-  input: EncodedTensor;
-  v: EncodedTensor;
-  output: EncodedTensor;
-  gradInput: EncodedTensor | null;
-  gradParams: Record<string, EncodedTensor>;
-  stateAfter: Record<string, EncodedTensor>;
+  state: Record<string, FixtureTensor>;
+  warmup: FixtureTensor[];
+  input: FixtureTensor;
+  v: FixtureTensor;
+  output: FixtureTensor;
+  gradInput: FixtureTensor | null;
+  gradParams: Record<string, FixtureTensor>;
+  stateAfter: Record<string, FixtureTensor>;
 }
 
-const fixture = loadFixture<{ cases: LayerCase[] }>('layers.json');
-/** float64 against PyTorch's float64, whose values the fixture holds to 12 digits. */
+const fixture = readFixture<{ cases: LayerCase[] }>('nn/layers.json');
+/** float64 against PyTorch's float64. */
 const TOL = { rtol: 1e-6, atol: 1e-6 };
 
 /** Builds the layer a fixture case describes, through the public constructors. */
@@ -40,21 +42,21 @@ function build(c: LayerCase): Module {
 for (const c of fixture.cases) {
   test(`${c.name} matches PyTorch (output, gradients, state)`, () => {
     const m = build(c).double();
-    m.loadStateDict(new Map(Object.entries(c.state).map(([k, e]) => [k, decode(e)])));
+    m.loadStateDict(new Map(Object.entries(c.state).map(([k, e]) => [k, fixtureTensor(e)])));
     m.train(c.warmupMode === 'train');
-    for (const w of c.warmup) m.forward(decode(w));
+    for (const w of c.warmup) m.forward(fixtureTensor(w));
     m.train(c.mode === 'train');
-    const x = decode(c.input, true);
-    const out = m.forward(x) as ReturnType<typeof decode>;
-    assertClose(out, decode(c.output), { ...TOL, label: 'output' });
-    out.backward(decode(c.v));
-    if (c.gradInput) assertClose(x.grad, decode(c.gradInput), { ...TOL, label: 'input gradient' });
+    const x = fixtureTensor(c.input, { requiresGrad: true });
+    const out = m.forward(x) as Tensor;
+    assertClose(out, fixtureTensor(c.output), { ...TOL, label: 'output' });
+    out.backward(fixtureTensor(c.v));
+    if (c.gradInput) assertClose(x.grad, fixtureTensor(c.gradInput), { ...TOL, label: 'input gradient' });
     const params = new Map(m.namedParameters());
     assert.deepEqual([...params.keys()].sort(), Object.keys(c.gradParams).sort(), 'parameters with gradients');
-    for (const [name, g] of Object.entries(c.gradParams)) assertClose(params.get(name)!.grad, decode(g), { ...TOL, label: `gradient of ${name}` });
+    for (const [name, g] of Object.entries(c.gradParams)) assertClose(params.get(name)!.grad, fixtureTensor(g), { ...TOL, label: `gradient of ${name}` });
     const after = m.stateDict();
     assert.deepEqual([...after.keys()], Object.keys(c.stateAfter), 'state-dict keys');
-    for (const [name, s] of Object.entries(c.stateAfter)) assertClose(after.get(name), decode(s), { ...TOL, label: `state ${name} after the run` });
+    for (const [name, s] of Object.entries(c.stateAfter)) assertClose(after.get(name), fixtureTensor(s), { ...TOL, label: `state ${name} after the run` });
   });
 }
 

@@ -6,19 +6,20 @@ import { fromArray, tensor } from '../../src/tensor/creation.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { Generator } from '../../src/tensor/random.js';
 import { gradCheck } from '../../src/autograd/gradcheck.js';
-import { decode, loadFixture, values, type EncodedTensor } from './helpers.js';
+import { values } from './helpers.js';
+import { fixtureTensor, fixtureValues, isFixtureTensor, readFixture, type FixtureTensor } from '../helpers/fixtures.js';
 import { assertClose } from '../helpers/assert-close.js';
 
 interface LossCase {
   name: string;
   fn: string;
   options: Record<string, unknown>;
-  input: EncodedTensor;
-  target: EncodedTensor;
-  v: EncodedTensor;
-  output: EncodedTensor;
-  gradInput: EncodedTensor;
-  gradTarget: EncodedTensor | null;
+  input: FixtureTensor;
+  target: FixtureTensor;
+  v: FixtureTensor;
+  output: FixtureTensor;
+  gradInput: FixtureTensor;
+  gradTarget: FixtureTensor | null;
 }
 
 type LossFn = (input: Tensor, target: Tensor, options?: object) => Tensor;
@@ -28,27 +29,27 @@ const LOSSES: Record<string, LossFn> = {
   binaryCrossEntropyWithLogits: nn.binaryCrossEntropyWithLogits, klDiv: nn.klDiv,
 };
 
-const isEncoded = (v: unknown): v is EncodedTensor => typeof v === 'object' && v !== null && 'shape' in v && 'data' in v;
-
-const fixture = loadFixture<{ cases: LossCase[] }>('losses.json');
-/** float64 against PyTorch's float64, whose values the fixture holds to 12 digits. */
+const fixture = readFixture<{ cases: LossCase[] }>('nn/losses.json');
+/** float64 against PyTorch's float64. */
 const TOL = { rtol: 1e-6, atol: 1e-6 };
 for (const c of fixture.cases) {
   test(`${c.name}: ${c.fn} matches PyTorch (value and gradients)`, () => {
-    const options = Object.fromEntries(Object.entries(c.options).map(([k, v]) => [k, isEncoded(v) ? decode(v) : v]));
-    const x = decode(c.input, true);
-    const t = decode(c.target, c.gradTarget !== null);
+    const options = Object.fromEntries(Object.entries(c.options).map(([k, v]) => [k, isFixtureTensor(v) ? fixtureTensor(v) : v]));
+    const x = fixtureTensor(c.input, { requiresGrad: true });
+    const t = fixtureTensor(c.target, { requiresGrad: c.gradTarget !== null });
     const out = LOSSES[c.fn](x, t, options);
-    assertClose(out, decode(c.output), { ...TOL, label: 'loss' });
-    out.backward(decode(c.v));
-    assertClose(x.grad, decode(c.gradInput), { ...TOL, label: 'input gradient' });
+    assertClose(out, fixtureTensor(c.output), { ...TOL, label: 'loss' });
+    out.backward(fixtureTensor(c.v));
+    assertClose(x.grad, fixtureTensor(c.gradInput), { ...TOL, label: 'input gradient' });
     if (c.gradTarget) {
       // klDiv's target gradient log(t) + 1 - x has no value at t = 0, where PyTorch reports NaN
-      // (null in the fixture): those elements are left out, all others compared
-      const kept = c.gradTarget.data.flatMap((v, i) => (v === null ? [] : [i]));
-      assert.ok(kept.length > 0 && (c.fn === 'klDiv' || kept.length === c.gradTarget.data.length), 'NaN only where klDiv has t = 0');
+      // (myelin a finite number): those elements are left out, all others compared
+      const want = fixtureValues(c.gradTarget), target = fixtureValues(c.target);
+      const kept = Array.from(want.keys()).filter((i) => !Number.isNaN(want[i]));
+      assert.ok(kept.every((i) => c.fn === 'klDiv' ? target[i] !== 0 : true) && kept.length === want.length - (c.fn === 'klDiv' ? target.filter((v) => v === 0).length : 0),
+        'PyTorch gives NaN exactly where klDiv has t = 0');
       const got = values(t.grad!);
-      assertClose(kept.map((i) => got[i]), kept.map((i) => c.gradTarget!.data[i] as number), { ...TOL, label: 'target gradient' });
+      assertClose(kept.map((i) => got[i]), kept.map((i) => want[i]), { ...TOL, label: 'target gradient' });
     }
   });
 }
