@@ -8,7 +8,8 @@ import { manualSeed } from '../../src/tensor/random.js';
 import { scaledDotProductAttention, matmulNT, matmul, transpose } from '../../src/ops/index.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import type { Module } from '../../src/nn/module.js';
-import { fixtureCase, stateDictOf, toTensor, weightedSum } from './fixtures.js';
+import { fixtureCase, stateDictOf, weightedSum } from './fixtures.js';
+import { fixtureTensor, isFloatingFixture } from '../helpers/fixtures.js';
 import { assertClose } from '../helpers/assert-close.js';
 
 function checkCase(name: string, build: (cfg: Record<string, unknown>) => Module, run: (m: Module, inputs: Record<string, Tensor>) => Record<string, Tensor>) {
@@ -21,18 +22,18 @@ function checkCase(name: string, build: (cfg: Record<string, unknown>) => Module
       if (dtype === 'float32') m.float();
       m.loadStateDict(stateDictOf(c));
       const inputs = Object.fromEntries(Object.entries(c.inputs).map(([k, v]) => {
-        const t = toTensor(v);
-        if (v.dtype === 'int32') return [k, t];
+        const t = fixtureTensor(v);
+        if (!isFloatingFixture(v)) return [k, t];
         const cast = dtype === 'float32' ? t.float() : t;
         return [k, k.includes('mask') ? cast : cast.requiresGrad_()];
       }));
       const outs = run(m, inputs);
-      for (const [k, want] of Object.entries(c.outputs)) assertClose(outs[k], toTensor(want), { rtol: tol, atol: tol, label: `${name} ${k}` });
+      for (const [k, want] of Object.entries(c.outputs)) assertClose(outs[k], fixtureTensor(want), { rtol: tol, atol: tol, label: `${name} ${k}` });
       weightedSum(c, outs).backward();
       const params = new Map(m.namedParameters());
       for (const [k, want] of Object.entries(c.grads)) {
         const [kind, key] = [k.slice(0, k.indexOf('.')), k.slice(k.indexOf('.') + 1)];
-        assertClose(kind === 'input' ? inputs[key].grad : params.get(key)!.grad, toTensor(want), { rtol: tol, atol: tol, label: `${name} grad ${k}` });
+        assertClose(kind === 'input' ? inputs[key].grad : params.get(key)!.grad, fixtureTensor(want), { rtol: tol, atol: tol, label: `${name} grad ${k}` });
       }
     });
   }

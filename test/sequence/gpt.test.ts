@@ -4,7 +4,8 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { GPT, loadGptStateDict, gptLr, sampleToken, generateTokens } from '../../src/models/gpt.js';
 import { Generator } from '../../src/tensor/random.js';
-import { fixtureCase, stateDictOf, toTensor } from './fixtures.js';
+import { fixtureCase, stateDictOf } from './fixtures.js';
+import { fixtureTensor } from '../helpers/fixtures.js';
 import { assertClose } from '../helpers/assert-close.js';
 
 /** float64 against PyTorch's float64. */
@@ -18,15 +19,15 @@ describe('GPT', () => {
     model.double();
     loadGptStateDict(model, stateDictOf(c));
     assert.equal(model.head.weight, model.wte.weight, 'head tied to the token embedding');
-    const idx = toTensor(c.inputs.idx), tgt = toTensor(c.inputs.targets);
-    assertClose(model.forward(idx), toTensor(c.outputs.logits), { ...TOL, label: 'logits' });
+    const idx = fixtureTensor(c.inputs.idx), tgt = fixtureTensor(c.inputs.targets);
+    assertClose(model.forward(idx), fixtureTensor(c.outputs.logits), { ...TOL, label: 'logits' });
     const loss = model.loss(idx, tgt);
-    assertClose(loss, toTensor(c.outputs.loss), { ...TOL, label: 'loss' });
+    assertClose(loss, fixtureTensor(c.outputs.loss), { ...TOL, label: 'loss' });
     loss.backward();
     const params = new Map(model.namedParameters());
     for (const [k, want] of Object.entries(c.grads)) {
       const name = k.slice('param.'.length).replace(/(ln1|ln2|lnf)\.w$/, '$1.weight');
-      assertClose(params.get(name)!.grad, toTensor(want), { ...TOL, label: `grad ${name}` });
+      assertClose(params.get(name)!.grad, fixtureTensor(want), { ...TOL, label: `grad ${name}` });
     }
   });
 
