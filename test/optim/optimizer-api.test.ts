@@ -184,7 +184,7 @@ const RESUME_CASES = ['sgd_momentum', 'sgd_skip', 'adam_amsgrad', 'adam_groups',
 function setGrads(c: OptimizerCase, params: Tensor[], step: number, dtype: 'float32' | 'float64'): void {
   params.forEach((p, i) => {
     const g = c.grads[step][i];
-    p.grad = g === null ? null : makeTensor(g, c.params[i].shape, dtype);
+    p.grad = g === null ? null : makeTensor(g, dtype);
   });
 }
 
@@ -203,11 +203,11 @@ function throughCheckpoint(opt: Optimizer): ReturnType<Optimizer['stateDict']> {
 for (const c of RESUME_CASES) {
   for (const dtype of ['float64', 'float32'] as const) {
     test(`${c.name} (${dtype}): 3 steps + save/load + 2 steps equals 5 steps bit for bit`, () => {
-      const straight = c.params.map((p) => makeTensor(p.data, p.shape, dtype, true));
+      const straight = c.params.map((p) => makeTensor(p, dtype, true));
       runSteps(c, buildOptimizer(c, straight), straight, 0, 5, dtype);
 
       for (const route of ['memory', 'checkpoint'] as const) {
-        const first = c.params.map((p) => makeTensor(p.data, p.shape, dtype, true));
+        const first = c.params.map((p) => makeTensor(p, dtype, true));
         const opt1 = buildOptimizer(c, first);
         runSteps(c, opt1, first, 0, 3, dtype);
         const saved = route === 'memory' ? opt1.stateDict() : throughCheckpoint(opt1);
