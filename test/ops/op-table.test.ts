@@ -1,5 +1,5 @@
 // Driven by the op table: every sample of every op runs forward, every differentiable op
-// passes a finite-difference gradient check, and forward values match PyTorch's on the same
+// passes a finite-difference gradient check that checks something, and forward values match PyTorch's on the same
 // inputs (fixtures from test/fixtures/ops/gen_op_fixtures.py).
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,6 +25,7 @@ describe('op table', () => {
         assert.ok(values.every(Number.isFinite), `${op.name} produced a non-finite value`);
         if (!op.differentiable) return;
         const result = gradCheck(op.call, inputs, op.gradCheck);
+        assert.ok(result.checked > 0, `${op.name} (${s.label}): the gradient check checks no element`);
         assert.ok(result.passed, `${op.name} (${s.label}) gradient check failed: ${JSON.stringify(result.failures.slice(0, 3))}`);
       });
     }
@@ -48,6 +49,11 @@ describe('op table', () => {
       assertClose(out, fromArray(Float64Array.from(f.output.data), f.output.shape), { rtol: 1e-7, atol: 1e-9, label: `${f.op} (${f.label})` });
     });
   }
+
+  test('embedding\'s sample looks up its padding row, so that its zero gradient is tested', () => {
+    const op = OP_TABLE.find((o) => o.name === 'embedding')!;
+    for (const s of op.samples) assert.ok(Array.from(s.inputs(new Generator(42))[0].dataSync()).includes(0), s.label);
+  });
 
   test('dropout zeroes about p of the elements and scales the rest by 1/(1-p)', () => {
     const op = OP_TABLE.find((o) => o.name === 'dropout')!;
