@@ -1,19 +1,31 @@
 // Driven by the op table: every sample of every op runs forward, every differentiable op
-// passes a finite-difference gradient check that checks something, and forward values match PyTorch's on the same
-// inputs (fixtures from test/fixtures/ops/gen_op_fixtures.py).
+// passes a finite-difference gradient check that checks something, and forward values and
+// gradients match PyTorch's on the same inputs (fixtures from test/fixtures/ops/gen_op_fixtures.py:
+// the output, and the gradient of sum(output * upstream) for each differentiable input).
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { OP_TABLE, backendCovers } from '../../src/ops/table.js';
 import { Generator } from '../../src/tensor/random.js';
-import { fromArray } from '../../src/tensor/creation.js';
+import { fromArray, zeros } from '../../src/tensor/creation.js';
 import { gradCheck } from '../../src/autograd/gradcheck.js';
 import { jsBackendInstance } from '../../src/backend/index.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { assertClose } from '../helpers/assert-close.js';
+import { fixtureTensor, readFixture, type FixtureTensor } from '../helpers/fixtures.js';
 
-const fixtures: { op: string; label: string; inputs: { shape: number[]; dtype: string; data: number[] }[]; output: { shape: number[]; data: number[] } }[] =
-  JSON.parse(readFileSync(new URL('../../../test/fixtures/ops/op_fixtures.json', import.meta.url), 'utf8'));
+interface OpFixture {
+  op: string;
+  label: string;
+  inputs: FixtureTensor[];
+  output: FixtureTensor;
+  /** For differentiable ops: the upstream gradient and PyTorch's gradient of each input (null: not differentiated). */
+  upstream?: FixtureTensor;
+  grads?: (FixtureTensor | null)[];
+}
+
+const fixtures = readFixture<OpFixture[]>('ops/op_fixtures.json');
+/** float64 against PyTorch's float64: the same math up to summation order. */
+const TOL = { rtol: 1e-7, atol: 1e-9 };
 
 describe('op table', () => {
   for (const op of OP_TABLE) {
@@ -31,22 +43,34 @@ describe('op table', () => {
     }
   }
 
-  test('every sample has a PyTorch fixture (except ops with their own randomness)', () => {
+  test('every sample has a PyTorch fixture (except ops with their own randomness), with gradients for differentiable ops', () => {
     for (const op of OP_TABLE) {
       if (op.name === 'dropout') continue;
       for (const s of op.samples) {
-        assert.ok(fixtures.some((f) => f.op === op.name && f.label === s.label), `no fixture for ${op.name} (${s.label}); regenerate op_fixtures.json`);
+        const f = fixtures.find((x) => x.op === op.name && x.label === s.label);
+        assert.ok(f, `no fixture for ${op.name} (${s.label}); regenerate op_fixtures.json`);
+        if (op.differentiable) {
+          assert.ok(f.upstream && f.grads?.some((g) => g !== null), `no PyTorch gradients for ${op.name} (${s.label}); regenerate op_fixtures.json`);
+        }
       }
     }
   });
 
   for (const f of fixtures) {
-    test(`${f.op} (${f.label}) matches PyTorch`, () => {
+    test(`${f.op} (${f.label}) matches PyTorch: forward${f.grads ? ' and gradients' : ''}`, () => {
       const op = OP_TABLE.find((o) => o.name === f.op);
       assert.ok(op, `fixture for unknown op ${f.op}`);
-      const inputs = f.inputs.map((i) => fromArray(i.dtype === 'int32' ? Int32Array.from(i.data) : Float64Array.from(i.data), i.shape));
+      const inputs = f.inputs.map((x, i) => fixtureTensor(x, { requiresGrad: (f.grads?.[i] ?? null) !== null }));
       const out: Tensor = op.call(...inputs);
-      assertClose(out, fromArray(Float64Array.from(f.output.data), f.output.shape), { rtol: 1e-7, atol: 1e-9, label: `${f.op} (${f.label})` });
+      assertClose(out, fixtureTensor(f.output), { ...TOL, label: `${f.op} (${f.label}) output` });
+      if (!f.grads) return;
+      out.backward(fixtureTensor(f.upstream!));
+      f.grads.forEach((want, i) => {
+        if (want === null) return;
+        // no gradient at all is a zero gradient (PyTorch's None is written as zeros)
+        const got = inputs[i].grad ?? zeros(inputs[i].shape, { dtype: 'float64' });
+        assertClose(got, fixtureTensor(want), { ...TOL, label: `${f.op} (${f.label}) gradient of input ${i}` });
+      });
     });
   }
 
