@@ -10,8 +10,7 @@ import { Adam } from '../../src/optim/adam.js';
 import { noGrad } from '../../src/autograd/grad-mode.js';
 import { concat } from '../../src/ops/shape.js';
 import { buildDiscriminator, buildGenerator, ganStep, loadGenerator, sampleGan } from '../../src/models/gan.js';
-import { FIXTURES } from './helpers.js';
-import { fixtureTensor, readFixture, type FixtureTensor } from '../helpers/fixtures.js';
+import { fixturePath, fixtureTensor, readFixture, type FixtureTensor } from '../helpers/fixtures.js';
 import { assertClose } from '../helpers/assert-close.js';
 
 type State = Record<string, FixtureTensor>;
@@ -72,7 +71,7 @@ test('a generator saved as gan.py --save saves it (F32 everywhere, num_batches_t
   const g = buildGenerator(f.noise, f.width);
   const keys = [...g.stateDict().keys()];
   assert.ok(keys.includes('2.num_batches_tracked') && keys.includes('4.weight') && keys.includes('5.running_var'));
-  const loaded = loadGenerator(FIXTURES + 'tiny_generator.safetensors');
+  const loaded = loadGenerator(fixturePath('generative/tiny_generator.safetensors'));
   assert.equal(loaded.training, false);
   assert.equal(loaded.stateDict().get('2.num_batches_tracked')!.dtype, 'int32');
   assert.equal(loaded.stateDict().get('2.num_batches_tracked')!.item(), 1);

@@ -5,6 +5,7 @@
 // strings "nan", "inf", "-inf" for the values JSON cannot hold.
 
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { fromArray } from '../../src/tensor/creation.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 
@@ -19,9 +20,14 @@ export interface FixtureTensor {
 // Compiled to dist/test/helpers/, so the repository root is three levels up.
 const ROOT = new URL('../../../test/fixtures/', import.meta.url);
 
+/** The file system path of `path`, relative to test/fixtures (e.g. a .safetensors file under test). */
+export function fixturePath(path: string): string {
+  return fileURLToPath(new URL(path, ROOT));
+}
+
 /** Parses the JSON file at `path`, relative to test/fixtures (e.g. 'nn/layers.json'). */
 export function readFixture<T>(path: string): T {
-  return JSON.parse(readFileSync(new URL(path, ROOT), 'utf8')) as T;
+  return JSON.parse(readFileSync(fixturePath(path), 'utf8')) as T;
 }
 
 export function isFixtureTensor(v: unknown): v is FixtureTensor {

@@ -1,18 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   decodeSafetensors, encodeSafetensors, readSafetensors, writeSafetensors,
   type TensorToWrite,
 } from '../../src/io/safetensors.js';
 import type { TypedArray } from '../../src/dtype/dtype.js';
-import { fixtureValues, readFixture, type FixtureDType, type FixtureTensor } from '../helpers/fixtures.js';
+import { fixturePath, fixtureValues, readFixture, type FixtureDType, type FixtureTensor } from '../helpers/fixtures.js';
 
-// Compiled to dist/test/io/, so the repository root is three levels up.
-const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/', import.meta.url));
 
 // ---------------------------------------------------------------------------------------------
 // helpers: an independent, deliberately naive file builder (no padding, no checks)
@@ -322,7 +319,7 @@ interface FixtureExpectation {
 
 test('a PyTorch-written file decodes to the values torch reports', () => {
   const expected = readFixture<FixtureExpectation>('torch_small.json');
-  const { tensors, metadata } = readSafetensors(join(FIXTURES, 'torch_small.safetensors'));
+  const { tensors, metadata } = readSafetensors(fixturePath('torch_small.safetensors'));
   assert.deepEqual(metadata, expected.metadata);
   assert.deepEqual([...tensors.keys()].sort(), Object.keys(expected.tensors).sort());
   // torch's dtype -> the safetensors dtype it is stored as, and the array myelin decodes it to

@@ -8,16 +8,15 @@ import { loadWeights } from '../../src/io/weights.js';
 import { noGrad } from '../../src/autograd/grad-mode.js';
 import { decodePng } from '../../src/io/png.js';
 import { assertClose } from '../helpers/assert-close.js';
-import { fixtureTensor, readFixture, type FixtureTensor } from '../helpers/fixtures.js';
+import { fixturePath, fixtureTensor, readFixture, type FixtureTensor } from '../helpers/fixtures.js';
 
-const fixtureDir = new URL('../../../test/fixtures/models/', import.meta.url).pathname;
 const FASHION = '/usr/share/datasets/fashion-mnist';
 
 test('PyTorch-saved weights of the seed CNN load by their state-dict names and give PyTorch\'s logits', () => {
   const ref = readFixture<{ input: FixtureTensor; logits: FixtureTensor; keys: string[] }>('models/torch_cnn.json');
   const model = buildCnn();
   assert.deepEqual([...model.stateDict().keys()], ref.keys);
-  loadWeights(model, join(fixtureDir, 'torch_cnn.safetensors'));
+  loadWeights(model, fixturePath('models/torch_cnn.safetensors'));
   model.eval();
   const out = noGrad(() => model.forward(fixtureTensor(ref.input, { dtype: 'float32' })));
   assertClose(out, fixtureTensor(ref.logits), { rtol: 0, atol: 1e-4, label: 'logits' });
@@ -25,7 +24,7 @@ test('PyTorch-saved weights of the seed CNN load by their state-dict names and g
 
 test('loading weights into the wrong architecture names the file and the mismatches', () => {
   const model = buildMlp(30, 2);
-  const file = join(fixtureDir, 'torch_cnn.safetensors');
+  const file = fixturePath('models/torch_cnn.safetensors');
   assert.throws(() => loadWeights(model, file), (e: Error) => e.message.includes(file) && /missing|unexpected/i.test(e.message));
 });
 
