@@ -7,16 +7,13 @@ import { tensor, fromArray, zeros, ones } from '../../src/tensor/creation.js';
 import { noGrad, enableGrad, isGradEnabled, setGradEnabled } from '../../src/autograd/grad-mode.js';
 import { sum, max } from '../../src/ops/index.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
+import { assertClose } from '../helpers/assert-close.js';
 
 const f64 = (data: number[], shape = [data.length], requiresGrad = true) =>
   fromArray(Float64Array.from(data), shape, { requiresGrad });
 
-function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-9, what = 'value'): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  for (let i = 0; i < expected.length; i++) {
-    assert.ok(Math.abs(actual[i] - expected[i]) <= tol * (1 + Math.abs(expected[i])), `${what}[${i}]: got ${actual[i]}, want ${expected[i]}`);
-  }
-}
+/** Hand-derived gradients hold to rounding (float64). */
+const TOL = { rtol: 1e-9, atol: 1e-9 };
 
 const grad = (t: Tensor) => { assert.ok(t.grad, 'expected a gradient'); return Array.from(t.grad.dataSync()); };
 
@@ -41,7 +38,7 @@ describe('basic backward', () => {
     const b = a.mul(a);          // b = 4x^2
     const c = a.sin();           // c = sin(2x)
     b.add(c).add(x).sum().backward(); // d/dx = 8x + 2cos(2x) + 1
-    assertClose(grad(x), [0.5, -1.5].map((v) => 8 * v + 2 * Math.cos(2 * v) + 1));
+    assertClose(grad(x), [0.5, -1.5].map((v) => 8 * v + 2 * Math.cos(2 * v) + 1), TOL);
   });
 
   test('the same tensor as both operands', () => {
@@ -119,9 +116,9 @@ describe('backward errors', () => {
     const loss = x.exp().sum();
     loss.backward(undefined, { retainGraph: true });
     loss.backward(undefined, { retainGraph: true });
-    assertClose(grad(x), [2, 2 * Math.E]);
+    assertClose(grad(x), [2, 2 * Math.E], TOL);
     loss.backward();
-    assertClose(grad(x), [3, 3 * Math.E]);
+    assertClose(grad(x), [3, 3 * Math.E], TOL);
     assert.throws(() => loss.backward(), /second time/);
   });
 
@@ -277,7 +274,7 @@ describe('deep graphs', () => {
     let y: Tensor = x;
     for (let i = 0; i < 20000; i++) y = y.mul(1.0001).add(0.001);
     y.sum().backward();
-    assertClose(grad(x), [Math.pow(1.0001, 20000)], 1e-9);
+    assertClose(grad(x), [Math.pow(1.0001, 20000)], TOL);
   });
 
   test('a chain of 20,000 binary ops with a shared leaf', () => {
@@ -306,47 +303,47 @@ describe('higher-order gradients (createGraph)', () => {
   const xs = [-1.3, 0.4, 2];
 
   test('d2/dx2 x^3 = 6x (pow)', () => {
-    assertClose(secondDerivative((x) => x.pow(3), xs), xs.map((v) => 6 * v));
+    assertClose(secondDerivative((x) => x.pow(3), xs), xs.map((v) => 6 * v), TOL);
   });
 
   test('d2/dx2 x*x*x = 6x (products, with retainGraph)', () => {
-    assertClose(secondDerivative((x) => x.mul(x).mul(x), xs, { retainGraph: true }), xs.map((v) => 6 * v));
+    assertClose(secondDerivative((x) => x.mul(x).mul(x), xs, { retainGraph: true }), xs.map((v) => 6 * v), TOL);
   });
 
   test('d2/dx2 sin x = -sin x', () => {
-    assertClose(secondDerivative((x) => x.sin(), xs), xs.map((v) => -Math.sin(v)));
+    assertClose(secondDerivative((x) => x.sin(), xs), xs.map((v) => -Math.sin(v)), TOL);
   });
 
   test('d2/dx2 cos x = -cos x', () => {
-    assertClose(secondDerivative((x) => x.cos(), xs), xs.map((v) => -Math.cos(v)));
+    assertClose(secondDerivative((x) => x.cos(), xs), xs.map((v) => -Math.cos(v)), TOL);
   });
 
   test('the first-order gradient itself is right under createGraph', () => {
     const x = f64(xs);
     x.pow(3).sum().backward(undefined, { createGraph: true });
-    assertClose(grad(x), xs.map((v) => 3 * v * v));
+    assertClose(grad(x), xs.map((v) => 3 * v * v), TOL);
   });
 
   test('d2/dx2 exp x = exp x with retainGraph', () => {
-    assertClose(secondDerivative((x) => x.exp(), xs, { retainGraph: true }), xs.map(Math.exp));
+    assertClose(secondDerivative((x) => x.exp(), xs, { retainGraph: true }), xs.map(Math.exp), TOL);
   });
 
   test('createGraph keeps the forward graph (retainGraph defaults to createGraph, as PyTorch)',
     () => {
       // exp's gradient uses exp's output, whose graph the first pass freed
-      assertClose(secondDerivative((x) => x.exp(), xs), xs.map(Math.exp));
-      assertClose(secondDerivative((x) => x.mul(x).mul(x), xs), xs.map((v) => 6 * v));
-      assertClose(secondDerivative((x) => x.sqrt(), [0.5, 2]), [0.5, 2].map((v) => -0.25 * v ** -1.5));
+      assertClose(secondDerivative((x) => x.exp(), xs), xs.map(Math.exp), TOL);
+      assertClose(secondDerivative((x) => x.mul(x).mul(x), xs), xs.map((v) => 6 * v), TOL);
+      assertClose(secondDerivative((x) => x.sqrt(), [0.5, 2]), [0.5, 2].map((v) => -0.25 * v ** -1.5), TOL);
     });
 
   test('second derivatives through activations with fused gradient kernels',
     () => {
       const t = (v: number) => Math.tanh(v);
-      assertClose(secondDerivative((x) => x.tanh(), xs, { retainGraph: true }), xs.map((v) => -2 * t(v) * (1 - t(v) ** 2)), 1e-7);
+      assertClose(secondDerivative((x) => x.tanh(), xs, { retainGraph: true }), xs.map((v) => -2 * t(v) * (1 - t(v) ** 2)), { rtol: 1e-7, atol: 1e-7 });
       const s = (v: number) => 1 / (1 + Math.exp(-v));
-      assertClose(secondDerivative((x) => x.sigmoid(), xs, { retainGraph: true }), xs.map((v) => s(v) * (1 - s(v)) * (1 - 2 * s(v))), 1e-7);
+      assertClose(secondDerivative((x) => x.sigmoid(), xs, { retainGraph: true }), xs.map((v) => s(v) * (1 - s(v)) * (1 - 2 * s(v))), { rtol: 1e-7, atol: 1e-7 });
       // gradient penalty through leaky ReLU: d/dx of (d/dx leakyRelu(x)^2) = 2 * slope^2 (x < 0), 2 (x > 0)
-      assertClose(secondDerivative((x) => x.leakyRelu(0.2).square(), xs, { retainGraph: true }), xs.map((v) => (v > 0 ? 2 : 2 * 0.04)), 1e-7);
+      assertClose(secondDerivative((x) => x.leakyRelu(0.2).square(), xs, { retainGraph: true }), xs.map((v) => (v > 0 ? 2 : 2 * 0.04)), { rtol: 1e-7, atol: 1e-7 });
     });
 });
 

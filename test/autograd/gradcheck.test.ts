@@ -7,6 +7,8 @@ import { record } from '../../src/autograd/graph.js';
 import { noGrad } from '../../src/autograd/grad-mode.js';
 import { fromArray, tensor } from '../../src/tensor/creation.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
+import { embedding } from '../../src/ops/embedding.js';
+import { assertClose } from '../helpers/assert-close.js';
 
 const f64 = (data: number[], shape = [data.length]) => fromArray(Float64Array.from(data), shape);
 
@@ -40,7 +42,7 @@ describe('gradCheck', () => {
     assert.equal(r.failures.length, 6);
     for (const f of r.failures) {
       assert.equal(f.input, 0);
-      assert.ok(Math.abs(f.analytic - 2 * f.numeric) < 1e-5 * (1 + Math.abs(f.numeric)), JSON.stringify(f));
+      assertClose(f.analytic, 2 * f.numeric, { rtol: 1e-5, atol: 1e-5, label: JSON.stringify(f) });
     }
     assert.ok(r.maxAbsError > 0.1);
   });
@@ -77,6 +79,35 @@ describe('gradCheck', () => {
   test('an output that does not depend on the input passes with zero gradient', () => {
     const constant = (t: Tensor) => t.mul(0).add(3);
     assert.equal(gradCheck(constant, [f64([0.1, 0.2])]).passed, true);
+  });
+
+  test('checked counts the elements compared; checkInputs [] checks none', () => {
+    const a = f64([1, 2, 3]), b = f64([0.5, -1, 4]);
+    assert.equal(gradCheck(productWrongInB, [a, b], { checkInputs: [0] }).checked, 3);
+    assert.equal(gradCheck(productWrongInB, [a, b]).checked, 6);
+    const none = gradCheck(productWrongInB, [a, b], { checkInputs: [] });
+    assert.equal(none.passed, true);
+    assert.equal(none.checked, 0, 'a check of nothing passes: callers must look at checked');
+  });
+
+  test('zeroGradient elements need an exactly zero gradient; the others are checked by finite differences', () => {
+    // embedding with padding row 0: the output reads row 0, but its gradient is 0 by definition
+    const idx = tensor([0, 2, 2, 1], { dtype: 'int32' });
+    const w = f64([0.3, -1.2, 2.5, 0.7, -0.4, 1.1], [3, 2]);
+    const padded = (i: Tensor, t: Tensor) => embedding(i, t, 0).square();
+    assert.equal(gradCheck(padded, [idx, w]).passed, false, 'plain finite differences see row 0');
+    const r = gradCheck(padded, [idx, w], { zeroGradient: { 1: [0, 1] } });
+    assert.equal(r.passed, true, JSON.stringify(r.failures));
+    assert.equal(r.checked, 6);
+    // without padding the gradient of row 0 is not zero: claiming it is fails, on those elements
+    const plain = (i: Tensor, t: Tensor) => embedding(i, t).square();
+    const wrong = gradCheck(plain, [idx, w], { zeroGradient: { 1: [0, 1] } });
+    assert.deepEqual(wrong.failures.map((f) => [f.input, f.index, f.numeric]), [[1, 0, 0], [1, 1, 0]]);
+    // a wrong gradient of the other rows is still caught, there only
+    const doubled = (i: Tensor, t: Tensor) => squareWithBackward(2)(embedding(i, t, 0));
+    const caught = gradCheck(doubled, [idx, w], { zeroGradient: { 1: [0, 1] } });
+    assert.deepEqual(caught.failures.map((f) => f.index), [2, 3, 4, 5]);
+    assert.throws(() => gradCheck(padded, [idx, w], { zeroGradient: { 1: [6] } }), /zeroGradient element 6 of input 1 is outside its 6 elements/);
   });
 
   test('int32 inputs are passed through unchanged and not checked', () => {

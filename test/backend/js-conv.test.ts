@@ -10,6 +10,7 @@ import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from '../.
 import type { Conv2dParams, Pool2dParams } from '../../src/backend/backend.js';
 import type { TypedArray } from '../../src/dtype/dtype.js';
 import { mulberry32 as rng } from '../helpers/prng.js';
+import { assertClose } from '../helpers/assert-close.js';
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor;
 
@@ -66,13 +67,8 @@ function sizes(p: Conv2dParams) {
   return { x: p.n * p.cIn * p.h * p.w, w: p.cOut * (p.cIn / p.groups) * p.kh * p.kw, y: p.n * p.cOut * p.outH * p.outW };
 }
 
-function assertClose(actual: TypedArray, expected: Float64Array, mag: Float64Array, rel: number, what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  for (let i = 0; i < expected.length; i++) {
-    const tol = rel * (mag[i] + 1);
-    if (!(Math.abs(actual[i] - expected[i]) <= tol)) assert.fail(`${what}: [${i}] = ${actual[i]}, expected ${expected[i]}`);
-  }
-}
+/** Error bound rel * (|terms| + 1) per element: the rounding of a sum grows with its terms' magnitudes. */
+const bound = (mag: Float64Array, rel: number) => mag.map((m) => rel * (m + 1));
 
 function checkConv(ctor: Ctor, p: Conv2dParams, seed: number, withBias = true): void {
   const rand = rng(seed);
@@ -94,11 +90,11 @@ function checkConv(ctor: Ctor, p: Conv2dParams, seed: number, withBias = true): 
 
   const out = new ctor(s.y).fill(77), gx = new ctor(s.x).fill(77), gw = new ctor(s.w).fill(77);
   conv2d(x, w, bias, out, p);
-  assertClose(out, y, yMag, rel, `forward ${what}`);
+  assertClose(out, y, { rtol: 0, atol: bound(yMag, rel), label: `forward ${what}` });
   conv2dBackwardData(dy, w, gx, p);
-  assertClose(gx, dx, dxMag, rel, `backward data ${what}`);
+  assertClose(gx, dx, { rtol: 0, atol: bound(dxMag, rel), label: `backward data ${what}` });
   conv2dBackwardWeight(x, dy, gw, p);
-  assertClose(gw, dw, dwMag, rel, `backward weight ${what}`);
+  assertClose(gw, dw, { rtol: 0, atol: bound(dwMag, rel), label: `backward weight ${what}` });
 }
 
 test('conv2d: random geometries (stride, padding, dilation, groups), float64, against the definition', () => {
@@ -165,9 +161,9 @@ test('conv2d: backward kernels are the adjoints of the forward', () => {
     conv2dBackwardData(dy, w, dx, p);
     conv2dBackwardWeight(x, dy, dw, p);
     const lhs = dot(y, dy), viaX = dot(x, dx), viaW = dot(w, dw);
-    const scale = 1e-12 * (Math.abs(lhs) + 1);
-    assert.ok(Math.abs(lhs - viaX) <= scale, `<conv(x), dy> ${lhs} != <x, dX> ${viaX} for ${JSON.stringify(p)}`);
-    assert.ok(Math.abs(lhs - viaW) <= scale, `<conv(x), dy> ${lhs} != <w, dW> ${viaW} for ${JSON.stringify(p)}`);
+    const tol = { rtol: 1e-12, atol: 1e-12 };
+    assertClose(viaX, lhs, { ...tol, label: `<x, dX> against <conv(x), dy> for ${JSON.stringify(p)}` });
+    assertClose(viaW, lhs, { ...tol, label: `<w, dW> against <conv(x), dy> for ${JSON.stringify(p)}` });
   }
 });
 
@@ -222,7 +218,7 @@ function checkMaxPool(ctor: Ctor, p: Pool2dParams, seed: number, ties = false): 
   const hw = p.h * p.w, ohw = p.outH * p.outW;
   for (let i = 0; i < ref.length; i++) if (refArg[i] >= 0) refDx[Math.floor(i / ohw) * hw + refArg[i]] += dy[i];
   maxPool2dBackward(dy, arg, dx, p);
-  assertClose(dx, refDx, new Float64Array(x.length).fill(4), 1e-6, `max backward ${what}`);
+  assertClose(dx, refDx, { rtol: 0, atol: 5e-6, label: `max backward ${what}` });
 }
 
 test('maxPool2d: kernel 2 stride 2 (the fast path), odd sizes, float32/float64/int32, ties', () => {
@@ -292,11 +288,11 @@ test('avgPool2d: forward against the definition, backward as its adjoint', () =>
     const ref = naiveAvgPool(x, p);
     const out = new Float64Array(ref.length).fill(5);
     avgPool2d(x, out, p);
-    assertClose(out, ref, new Float64Array(ref.length).fill(1), 1e-14, `avg ${JSON.stringify(p)}`);
+    assertClose(out, ref, { rtol: 0, atol: 2e-14, label: `avg ${JSON.stringify(p)}` });
     const dy = randomArray(Float64Array, ref.length, r), dx = new Float64Array(x.length).fill(5);
     avgPool2dBackward(dy, dx, p);
     const lhs = dot(out, dy), rhs = dot(x, dx);
-    assert.ok(Math.abs(lhs - rhs) <= 1e-12 * (Math.abs(lhs) + 1), `avg adjoint ${JSON.stringify(p)}: ${lhs} vs ${rhs}`);
+    assertClose(rhs, lhs, { rtol: 1e-12, atol: 1e-12, label: `avg adjoint ${JSON.stringify(p)}` });
   }
 });
 

@@ -10,6 +10,7 @@ import { jsBackendInstance } from '../../src/backend/index.js';
 import type { BinaryOp, UnaryOp } from '../../src/backend/backend.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { mulberry32 as prng } from '../helpers/prng.js';
+import { assertClose } from '../helpers/assert-close.js';
 
 // --- helpers (independent of the code under test) ------------------------------------------
 
@@ -196,7 +197,7 @@ describe('broadcasting binary ops vs a reference loop', () => {
       const out = new Float64Array(numelOf(outShape));
       K.binary(op, Float64Array.from(a), sa, Float64Array.from(b), sb, out, outShape, 0.1);
       const want = refBinary(a, sa, b, sb, f);
-      want.data.forEach((w, i) => assert.ok(Math.abs(out[i] - w) <= 1e-15 * (1 + Math.abs(w)), `${op}[${i}]: ${out[i]} vs ${w}`));
+      assertClose(out, want.data, { rtol: 1e-15, atol: 1e-15, label: op });
     }
   });
 });
@@ -354,7 +355,7 @@ describe('unary kernels vs Math', () => {
     test(`${op}`, () => {
       const out = new Float64Array(xs.length);
       K.unary(op, Float64Array.from(xs), out);
-      xs.forEach((v, i) => assert.ok(Math.abs(out[i] - f(v)) <= 1e-14 * (1 + Math.abs(f(v))), `${op}(${v}) = ${out[i]}, want ${f(v)}`));
+      assertClose(out, xs.map(f), { rtol: 1e-14, atol: 1e-14, label: `${op} of [${xs}]` });
     });
   }
 
@@ -394,8 +395,8 @@ describe('broadcast gradients reduce back to the input shapes', () => {
     const sb = b.reduce((s, v) => s + v, 0), sa = a.reduce((s, v) => s + v, 0);
     assert.deepEqual(ta.grad!.shape, [2, 1, 3]);
     assert.deepEqual(tb.grad!.shape, [4, 1]);
-    ta.grad!.dataSync().forEach((v) => assert.ok(Math.abs(v - sb) < 1e-12));
-    tb.grad!.dataSync().forEach((v) => assert.ok(Math.abs(v - sa) < 1e-12));
+    assertClose(ta.grad!, new Array(6).fill(sb), { rtol: 0, atol: 1e-12, label: 'grad of a' });
+    assertClose(tb.grad!, new Array(4).fill(sa), { rtol: 0, atol: 1e-12, label: 'grad of b' });
   });
 
   test('a 0-d operand receives the sum of the gradient', () => {

@@ -8,6 +8,7 @@ import { gemm, indexed, matmul, strided } from '../../src/backend/js/matmul.js';
 import type { MatmulParams } from '../../src/backend/backend.js';
 import type { TypedArray } from '../../src/dtype/dtype.js';
 import { mulberry32 as rng } from '../helpers/prng.js';
+import { assertClose } from '../helpers/assert-close.js';
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor;
 
@@ -50,12 +51,8 @@ function check(ctor: Ctor, p: MatmulParams, seed: number): void {
   const { ref, mag } = naiveMatmul(a, b, out, p);
   matmul(a, b, out, p);
   const rel = ctor === Float32Array ? 1e-6 : ctor === Float64Array ? 1e-14 : 0;
-  for (let i = 0; i < ref.length; i++) {
-    const tol = rel * (mag[i] + 1);
-    if (!(Math.abs(out[i] - ref[i]) <= tol)) {
-      assert.fail(`${ctor.name} ${JSON.stringify(p)}: out[${i}] = ${out[i]}, expected ${ref[i]} (tol ${tol})`);
-    }
-  }
+  // the rounding error of a sum grows with the magnitudes of its terms
+  assertClose(out, ref, { rtol: 0, atol: mag.map((m) => rel * (m + 1)), label: `${ctor.name} ${JSON.stringify(p)}` });
 }
 
 function params(batch: number, m: number, n: number, k: number, transA: boolean, transB: boolean,
@@ -140,7 +137,7 @@ test('matmul: padding lanes of partial tiles never leak into neighbours', () => 
       if (j >= n) { assert.equal(c[i * ldc + j], 123); continue; }
       let s = 0;
       for (let q = 0; q < k; q++) s += a[i * k + q] * b[q * n + j];
-      assert.ok(Math.abs(c[i * ldc + j] - s) < 1e-12, `c[${i},${j}]`);
+      assertClose(c[i * ldc + j], s, { rtol: 0, atol: 1e-12, label: `c[${i},${j}]` });
     }
   }
 });
@@ -171,7 +168,7 @@ test('gemm: operands addressed through offset tables (gather A and B, scatter C)
       const slot = 5 + cRows[i] + cCols[j];
       if (j > n - 1 - j) continue; // counted with its partner
       const expected = 0.5 + ref[i * n + j] + (j !== n - 1 - j ? ref[i * n + n - 1 - j] : 0);
-      assert.ok(Math.abs(c[slot] - expected) < 1e-5 * (1 + k), `${m}x${n}x${k} (${i}, ${j}): ${c[slot]} vs ${expected}`);
+      assertClose(c[slot], expected, { rtol: 0, atol: 1e-5 * (1 + k), label: `${m}x${n}x${k} (${i}, ${j})` });
     }
     // overwrite through tables, and a strided C with a column stride
     const c2 = new Float64Array(m * n * 2).fill(NaN);
@@ -180,7 +177,7 @@ test('gemm: operands addressed through offset tables (gather A and B, scatter C)
     for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
       let s = 0;
       for (let q = 0; q < k; q++) s += a[3 + aRows[i] + aCols[q]];
-      assert.ok(Math.abs(c2[i + j * m] - s * b[2]) < 1e-5 * (1 + k), `strided C ${m}x${n}x${k} (${i}, ${j})`);
+      assertClose(c2[i + j * m], s * b[2], { rtol: 0, atol: 1e-5 * (1 + k), label: `strided C ${m}x${n}x${k} (${i}, ${j})` });
     }
   }
 });

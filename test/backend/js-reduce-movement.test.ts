@@ -8,6 +8,7 @@ import { fromArray } from '../../src/tensor/creation.js';
 import * as ops from '../../src/ops/index.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { mulberry32 as prng } from '../helpers/prng.js';
+import { assertClose } from '../helpers/assert-close.js';
 
 const K = jsBackendInstance();
 
@@ -32,9 +33,7 @@ function randomArray(rnd: () => number, n: number): Float64Array {
 function randomShape(rnd: () => number, rank: number, maxDim = 5): number[] {
   return Array.from({ length: rank }, () => randInt(rnd, 1, maxDim));
 }
-function close(a: number, b: number, tol = 1e-12): boolean {
-  return (Number.isNaN(a) && Number.isNaN(b)) || a === b || Math.abs(a - b) <= tol * (1 + Math.abs(b));
-}
+const TIGHT = { rtol: 1e-12, atol: 1e-12, equalNan: true };
 
 // --- reductions -----------------------------------------------------------------------------
 
@@ -67,11 +66,11 @@ describe('reduce kernel over [outer, n, inner]', () => {
         const want = refReduce(op, x, outer, n, inner);
         const out = new Float64Array(outer * inner);
         K.reduce(op, x, outer, n, inner, out);
-        want.forEach((w, i) => assert.ok(close(out[i], w), `${op} [${outer},${n},${inner}] out[${i}] = ${out[i]}, want ${w}`));
+        assertClose(out, want, { ...TIGHT, label: `${op} [${outer},${n},${inner}]` });
         const x32 = Float32Array.from(x), out32 = new Float32Array(outer * inner);
         K.reduce(op, x32, outer, n, inner, out32);
         const want32 = refReduce(op, x32, outer, n, inner);
-        want32.forEach((w, i) => assert.ok(close(out32[i], w, 1e-6), `${op} f32 [${outer},${n},${inner}] out[${i}] = ${out32[i]}, want ${w}`));
+        assertClose(out32, want32, { rtol: 1e-6, atol: 1e-6, equalNan: true, label: `${op} f32 [${outer},${n},${inner}]` });
       }
     });
   }
@@ -168,9 +167,7 @@ describe('reduction ops over random axis sets', () => {
         const got = (op === 'sum' ? ops.sum : op === 'max' ? ops.max : ops.min)(t, given, keepDim);
         const want = refAxes(x, shape, axes, keepDim, op);
         const label = `${op} shape [${shape}] axes [${given}] keepDim ${keepDim}`;
-        assert.deepEqual(got.shape, want.shape, label);
-        const g = got.dataSync();
-        want.data.forEach((w, i) => assert.ok(close(g[i], w), `${label}: [${i}] = ${g[i]}, want ${w}`));
+        assertClose(got, fromArray(Float64Array.from(want.data), want.shape), { ...TIGHT, label });
       }
     });
   }
@@ -345,7 +342,7 @@ describe('gather and scatter kernels', () => {
       K.scatterAddRows(src, idx, dim, acc);
       const want = new Array<number>(rows * dim).fill(0);
       for (let r = 0; r < m; r++) for (let j = 0; j < dim; j++) want[idx[r] * dim + j] += src[r * dim + j];
-      want.forEach((w, i) => assert.ok(close(acc[i], w), `scatterAddRows[${i}]`));
+      assertClose(acc, want, { ...TIGHT, label: 'scatterAddRows' });
     }
     assert.throws(() => K.gatherRows(new Float64Array(4), 2, 2, Int32Array.from([2]), new Float64Array(2)), /out of range/);
     assert.throws(() => K.gatherRows(new Float64Array(4), 2, 2, Int32Array.from([-1]), new Float64Array(2)), /out of range/);
@@ -372,7 +369,7 @@ describe('gather and scatter kernels', () => {
           }
         }
       }
-      want.forEach((w, i) => assert.ok(close(dx[i], w), `scatterAddAlongAxis[${i}]`));
+      assertClose(dx, want, { ...TIGHT, label: 'scatterAddAlongAxis' });
     }
     assert.throws(() => K.takeAlongAxis(new Float64Array(3), 1, 3, 1, Int32Array.from([3]), new Float64Array(1)), /out of range/);
   });

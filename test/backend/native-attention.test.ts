@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { jsBackendInstance } from '../../src/backend/index.js';
 import { loadNativeBackend } from '../../src/backend/native/index.js';
 import { Generator } from '../../src/tensor/random.js';
+import { assertClose } from '../helpers/assert-close.js';
 
 const js = jsBackendInstance();
 const loaded = loadNativeBackend(js);
@@ -17,15 +18,6 @@ if (skip) console.log(`# skipping native attention tests: ${skip}`);
 
 const g = new Generator(99);
 const rand = (n: number, scale: number) => Float32Array.from({ length: n }, () => (2 * g.random() - 1) * scale);
-
-function close(actual: Float32Array, expected: Float32Array, what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  for (let i = 0; i < actual.length; i++) {
-    if (!(Math.abs(actual[i] - expected[i]) <= 1e-6 + 1e-5 * Math.abs(expected[i]))) {
-      assert.fail(`${what}[${i}]: native ${actual[i]}, js ${expected[i]}`);
-    }
-  }
-}
 
 // [batch, L, S]
 const SIZES: Array<[number, number, number]> = [[1, 1, 1], [2, 3, 5], [3, 7, 4], [1, 17, 17], [2, 33, 40], [48, 64, 64]];
@@ -45,13 +37,13 @@ describe('native attention softmax', { skip }, () => {
         js.attentionSoftmax(scores, B, L, S, scale, causal, p0);
         const p1 = scores.slice();
         nb!.attentionSoftmax(p1, B, L, S, scale, causal, p1); // in place
-        close(p1, p0, `p ${B}x${L}x${S}`);
+        assertClose(p1, p0, { rtol: 1e-5, atol: 1e-6, label: `p ${B}x${L}x${S}` });
         const dp = rand(n, 1);
         const d0 = new Float32Array(n);
         js.attentionSoftmaxBackward(p0, dp, B, L, S, scale, causal, d0);
         const d1 = dp.slice();
         nb!.attentionSoftmaxBackward(p0, d1, B, L, S, scale, causal, d1); // in place
-        close(d1, d0, `dScores ${B}x${L}x${S}`);
+        assertClose(d1, d0, { rtol: 1e-5, atol: 1e-6, label: `dScores ${B}x${L}x${S}` });
       }
     });
   }

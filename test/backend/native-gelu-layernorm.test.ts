@@ -15,6 +15,7 @@ import { jsBackendInstance } from '../../src/backend/index.js';
 import { loadNativeBackend, isNativeBackend } from '../../src/backend/native/index.js';
 import { erfPrecise, gelu, geluDerivative } from '../../src/backend/js/math.js';
 import { mulberry32 as prng } from '../helpers/prng.js';
+import { assertClose } from '../helpers/assert-close.js';
 
 const js = jsBackendInstance();
 const loaded = loadNativeBackend(js);
@@ -38,18 +39,8 @@ function withExtremes(a: Float32Array): Float32Array {
   return a;
 }
 
-/** |a - e| <= tol(e, i); NaN and infinities must match exactly. */
-function within(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, tol: (i: number) => number): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i], e = expected[i];
-    if (!Number.isFinite(e)) {
-      if (!(Object.is(a, e) || (Number.isNaN(a) && Number.isNaN(e)))) assert.fail(`${what}[${i}]: native ${a}, expected ${e}`);
-      continue;
-    }
-    if (!(Math.abs(a - e) <= tol(i))) assert.fail(`${what}[${i}]: native ${a}, expected ${e} (tolerance ${tol(i)})`);
-  }
-}
+/** Per-element absolute tolerances tol(i), i < n. */
+const bounds = (n: number, tol: (i: number) => number) => Float64Array.from({ length: n }, (_, i) => tol(i));
 
 const SIZES = [1, 2, 7, 15, 16, 17, 31, 33, 100, 1023, 65537, 1_000_003];
 
@@ -64,12 +55,12 @@ describe('native GELU and erf (vectorised)', { skip }, () => {
         const a = new Float32Array(n), b = new Float32Array(n);
         nb!.unary(op, x, a);
         js.unary(op, x, b);
-        within(a, b, `${op} n=${n}`, tol);
+        assertClose(a, b, { rtol: 0, atol: bounds(n, tol), equalNan: true, label: `${op} n=${n}` });
       }
       const a = new Float32Array(n), b = new Float32Array(n);
       nb!.binary('geluGrad', dy, [n], x, [n], a, [n]);
       js.binary('geluGrad', dy, [n], x, [n], b, [n]);
-      within(a, b, `geluGrad n=${n}`, (i) => 4e-7 * Math.max(1, Math.abs(dy[i] * x[i])));
+      assertClose(a, b, { rtol: 0, atol: bounds(n, (i) => 4e-7 * Math.max(1, Math.abs(dy[i] * x[i]))), equalNan: true, label: `geluGrad n=${n}` });
     }
   });
 
@@ -81,23 +72,17 @@ describe('native GELU and erf (vectorised)', { skip }, () => {
     nb!.unary('erf', x, e);
     nb!.unary('gelu', x, g);
     nb!.binary('geluGrad', new Float32Array(N).fill(1), [N], x, [N], d, [N]);
-    let worstErf = 0, worstGelu = 0, worstGrad = 0;
-    for (let i = 0; i < N; i++) {
-      const v = x[i];
-      worstErf = Math.max(worstErf, Math.abs(e[i] - erfPrecise(v)));
-      worstGelu = Math.max(worstGelu, Math.abs(g[i] - gelu(v, erfPrecise)) / Math.max(1, Math.abs(v)));
-      worstGrad = Math.max(worstGrad, Math.abs(d[i] - geluDerivative(v, erfPrecise)));
-    }
-    assert.ok(worstErf < 2e-7, `erf: max abs error ${worstErf}`);
-    assert.ok(worstGelu < 2e-7, `gelu: max abs error / max(1, |x|) ${worstGelu}`);
-    assert.ok(worstGrad < 2.5e-7, `geluGrad: max abs error ${worstGrad}`);
+    const exact = (f: (v: number) => number) => Float64Array.from(x, f);
+    assertClose(e, exact((v) => erfPrecise(v)), { rtol: 0, atol: 2e-7, label: 'erf' });
+    assertClose(g, exact((v) => gelu(v, erfPrecise)), { rtol: 0, atol: bounds(N, (i) => 2e-7 * Math.max(1, Math.abs(x[i]))), label: 'gelu' });
+    assertClose(d, exact((v) => geluDerivative(v, erfPrecise)), { rtol: 0, atol: 2.5e-7, label: 'geluGrad' });
     // the left tail keeps relative precision (no 1 + erf cancellation); the double reference
     // itself cancels past about -5.5, so stop there
     for (let v = -5.5; v <= -1; v += 0.01) {
       const xv = Float32Array.of(v), out = new Float32Array(1);
       nb!.unary('gelu', xv, out);
       const want = gelu(xv[0], erfPrecise);
-      assert.ok(Math.abs(out[0] - want) <= 1e-5 * Math.abs(want), `gelu(${xv[0]}): ${out[0]}, want ${want}`);
+      assertClose(out[0], want, { rtol: 1e-5, atol: 0, label: `gelu(${xv[0]})` });
     }
     // limits: gelu(-inf) is NaN as in the js kernel (and PyTorch), the derivative 0 far left, 1 far right
     const lim = Float32Array.of(-1e30, -40, 40, 1e30), lg = new Float32Array(4), ld = new Float32Array(4);
@@ -132,17 +117,17 @@ describe('native GELU and erf (vectorised)', { skip }, () => {
     for (let r = 0; r < 3; r++) xs.set(x, r * n);
     nb!.binary('geluGrad', dy, [3, n], x, [n], bc, [3, n]);
     nb!.binary('geluGrad', dy, [3, n], xs, [3, n], same, [3, n]);
-    within(bc, same, 'geluGrad broadcast', (i) => 2e-7 * Math.max(1, Math.abs(dy[i] * xs[i])));
+    assertClose(bc, same, { rtol: 0, atol: bounds(3 * n, (i) => 2e-7 * Math.max(1, Math.abs(dy[i] * xs[i]))), equalNan: true, label: 'geluGrad broadcast' });
   });
 });
 
 // --- layer norm ------------------------------------------------------------------------------------
 
-/** |a - e| <= atol + rtol * (max |e| + |e|): relative to the magnitude of the values. */
-function close(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, rtol: number, atol = 1e-6): void {
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) if (Number.isFinite(expected[i])) scale = Math.max(scale, Math.abs(expected[i]));
-  within(actual, expected, what, (i) => atol + rtol * (scale + Math.abs(expected[i])));
+/** The largest finite |value|: layerNorm's tolerances scale with the magnitude of its results. */
+function magnitude(values: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) m = Math.max(m, Math.abs(values[i]));
+  return m;
 }
 
 type Rows = (rows: number, n: number) => Float32Array;
@@ -179,15 +164,15 @@ describe('native layerNorm (vectorised)', { skip }, () => {
         for (const [gamma, beta] of [[randF32(n, 0.5, 1.5), randF32(n, -1, 1)], [null, null], [randF32(n, -2, 2), null], [null, randF32(n, -1, 1)]] as const) {
           const what = `${label} [${rows}, ${n}] gamma=${!!gamma} beta=${!!beta}`;
           const f = layerNormBoth(x, rows, n, gamma, beta);
-          close(f.native.out, f.js.out, `${what}: out`, 1e-6);
-          close(f.native.mean, f.js.mean, `${what}: mean`, 1e-7, 0);
-          close(f.native.invStd, f.js.invStd, `${what}: invStd`, 1e-6, 0);
+          assertClose(f.native.out, f.js.out, { rtol: 1e-6, atol: 1e-6 + 1e-6 * magnitude(f.js.out), equalNan: true, label: `${what}: out` });
+          assertClose(f.native.mean, f.js.mean, { rtol: 1e-7, atol: 1e-7 * magnitude(f.js.mean), equalNan: true, label: `${what}: mean` });
+          assertClose(f.native.invStd, f.js.invStd, { rtol: 1e-6, atol: 1e-6 * magnitude(f.js.invStd), equalNan: true, label: `${what}: invStd` });
           const all = { dx: true, dgamma: true, dbeta: true };
           const b = backward(nb!, x, dy, rows, n, f.js.mean, f.js.invStd, gamma, all);
           const w = backward(js, x, dy, rows, n, f.js.mean, f.js.invStd, gamma, all);
-          close(b.dx!, w.dx!, `${what}: dx`, 1e-6);
-          close(b.dgamma!, w.dgamma!, `${what}: dgamma`, 1e-5);
-          close(b.dbeta!, w.dbeta!, `${what}: dbeta`, 1e-5);
+          assertClose(b.dx!, w.dx!, { rtol: 1e-6, atol: 1e-6 + 1e-6 * magnitude(w.dx!), equalNan: true, label: `${what}: dx` });
+          assertClose(b.dgamma!, w.dgamma!, { rtol: 1e-5, atol: 1e-6 + 1e-5 * magnitude(w.dgamma!), equalNan: true, label: `${what}: dgamma` });
+          assertClose(b.dbeta!, w.dbeta!, { rtol: 1e-5, atol: 1e-6 + 1e-5 * magnitude(w.dbeta!), equalNan: true, label: `${what}: dbeta` });
         }
       }
     }

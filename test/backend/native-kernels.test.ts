@@ -15,6 +15,7 @@ import { marshal } from '../../src/backend/native/marshal.js';
 import { KERNELS, type KernelName } from '../../src/backend/kernels.js';
 import type { Backend, BinaryOp, Conv2dParams, Pool2dParams, Storage, UnaryOp } from '../../src/backend/backend.js';
 import { mulberry32 as prng } from '../helpers/prng.js';
+import { assertClose } from '../helpers/assert-close.js';
 
 const js = jsBackendInstance();
 const loaded = loadNativeBackend(js);
@@ -59,24 +60,11 @@ function exact(actual: ArrayLike<number>, expected: ArrayLike<number>, what: str
   }
 }
 
-/**
- * |native - js| <= atol + rtol * |js|, with `scale` (default: the largest |js|) folded into
- * atol as rtol * scale: "relative to the magnitude" of the values. Infinities and NaN exactly.
- */
-function close(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string,
-  { rtol = 1e-5, atol = 1e-6, scale }: { rtol?: number; atol?: number; scale?: number } = {}): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  let s = scale ?? 0;
-  if (scale === undefined) for (let i = 0; i < expected.length; i++) if (Number.isFinite(expected[i])) s = Math.max(s, Math.abs(expected[i]));
-  const base = atol + rtol * s;
-  for (let i = 0; i < expected.length; i++) {
-    const x = actual[i], y = expected[i];
-    if (Number.isNaN(y) || !Number.isFinite(y)) {
-      if (!(Object.is(x, y) || (Number.isNaN(x) && Number.isNaN(y)))) assert.fail(`${what}[${i}]: native ${x}, js ${y}`);
-      continue;
-    }
-    if (!(Math.abs(x - y) <= base + rtol * Math.abs(y))) assert.fail(`${what}[${i}]: native ${x}, js ${y} (tolerance ${base + rtol * Math.abs(y)})`);
-  }
+/** The largest finite |value|: tolerances "relative to the magnitude" of a result scale with it. */
+function magnitude(values: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) m = Math.max(m, Math.abs(values[i]));
+  return m;
 }
 
 /** Runs `call` on the native and on the js backend with fresh copies of `outs`; returns both results. */
@@ -114,7 +102,7 @@ describe('native kernels: elementwise', { skip }, () => {
         const x = withSpecials(randF32(n, positive ? 0 : -4, 4));
         const [[a], [b]] = both([new Float32Array(n)], (k, [o]) => k.unary(op, x, o, p0, p1));
         if (UNARY_EXACT.includes(op)) exact(a, b, `${op} n=${n}`);
-        else close(a, b, `${op} n=${n}`, { rtol: 2e-6, atol: 1e-6, scale: 0 });
+        else assertClose(a, b, { rtol: 2e-6, atol: 1e-6, equalNan: true, label: `${op} n=${n}` });
       }
     }
   });
@@ -127,7 +115,7 @@ describe('native kernels: elementwise', { skip }, () => {
     for (const e of [2, 0.5, -1, 1 / 3]) {
       const y = randF32(33, 0, 3);
       const [[c], [d]] = both([new Float32Array(33)], (k, [o]) => k.unary('powScalar', y, o, e));
-      close(c, d, `powScalar ${e}`, { rtol: 1e-6, scale: 0 });
+      assertClose(c, d, { rtol: 1e-6, atol: 1e-6, equalNan: true, label: `powScalar ${e}` });
     }
     const z = randF32(1001), z2 = clone(z);
     nb!.unary('affine', z, z, 1, 1e-5);
@@ -140,7 +128,7 @@ describe('native kernels: elementwise', { skip }, () => {
     for (const op of ['relu', 'exp', 'gelu', 'affine'] as UnaryOp[]) {
       const [[a], [b]] = both([new Float32Array(x.length)], (k, [o]) => k.unary(op, x, o, 0.5, 0.25));
       if (op === 'relu' || op === 'affine') exact(a, b, op);
-      else close(a, b, op, { rtol: 2e-6, scale: 0 });
+      else assertClose(a, b, { rtol: 2e-6, atol: 1e-6, equalNan: true, label: op });
     }
   });
 
@@ -173,7 +161,7 @@ describe('native kernels: elementwise', { skip }, () => {
         const [[x], [y]] = both([out], (k, [o]) => k.binary(op, a, sa, b, sb, o, so, 0.2));
         const what = `${op} ${JSON.stringify(sa)} ${JSON.stringify(sb)}`;
         if (BINARY_EXACT.includes(op)) exact(x, y, what);
-        else close(x, y, what, { rtol: 1e-6, atol: 1e-6, scale: 0 });
+        else assertClose(x, y, { rtol: 1e-6, atol: 1e-6, equalNan: true, label: what });
       }
     }
   });
@@ -210,7 +198,7 @@ describe('native kernels: elementwise', { skip }, () => {
     withSpecials(x);
     for (const op of ['sigmoid', 'tanh', 'softplus'] as UnaryOp[]) {
       const [[a], [b]] = both([new Float32Array(n)], (k, [o]) => k.unary(op, x, o));
-      close(a, b, `${op} across magnitudes`, { rtol: 2e-6, atol: 0, scale: 0 });
+      assertClose(a, b, { rtol: 2e-6, atol: 0, equalNan: true, label: `${op} across magnitudes` });
       const [[c]] = both([clone(x)], (k, [o]) => k.unary(op, o, o));
       exact(c, a, `${op} in place = out of place`);
     }
@@ -221,10 +209,10 @@ describe('native kernels: elementwise', { skip }, () => {
     const e = new Float32Array(n);
     for (let i = 0; i < n; i++) e[i] = -87 + 175.5 * rnd(); // results from 1.6e-38 to 2.6e38
     const [[a], [b]] = both([new Float32Array(n)], (k, [o]) => k.unary('exp', e, o));
-    close(a, b, 'exp', { rtol: 2e-6, atol: 0, scale: 0 });
+    assertClose(a, b, { rtol: 2e-6, atol: 0, equalNan: true, label: 'exp' });
     const edge = Float32Array.from([NaN, Infinity, -Infinity, 0, -0, 88.7, 88.8, 100, -87.5, -95, -103, -104, -110, 1e-8, -1e-8]);
     const [[c], [d]] = both([new Float32Array(edge.length)], (k, [o]) => k.unary('exp', edge, o));
-    close(c, d, 'exp at the edges', { rtol: 2e-6, atol: 2 ** -148, scale: 0 }); // denormals: to 2 of their steps
+    assertClose(c, d, { rtol: 2e-6, atol: 2 ** -148, equalNan: true, label: 'exp at the edges' }); // denormals: to 2 of their steps
     // log: positive values over every binade (denormals too), values near 1, special values
     const l = new Float32Array(n);
     for (let i = 0; i < n; i++) {
@@ -232,7 +220,7 @@ describe('native kernels: elementwise', { skip }, () => {
     }
     l.set([NaN, Infinity, -Infinity, 0, -0, -1, 1, 2 ** -149, 3.4e38, 0.5], 0);
     const [[u], [v]] = both([new Float32Array(n)], (k, [o]) => k.unary('log', l, o));
-    close(u, v, 'log', { rtol: 2e-6, atol: 0, scale: 0 });
+    assertClose(u, v, { rtol: 2e-6, atol: 0, equalNan: true, label: 'log' });
     for (const op of ['exp', 'log'] as UnaryOp[]) {
       const x = op === 'exp' ? e : l;
       const [[w]] = both([clone(x)], (k, [o]) => k.unary(op, o, o));
@@ -314,7 +302,7 @@ describe('native kernels: reductions', { skip }, () => {
         const [[a], [b]] = both([new Float32Array(outer * inner)], (k, [o]) => k.reduce(op, x, outer, n, inner, o));
         const what = `${op} [${outer}, ${n}, ${inner}]`;
         if (op === 'max' || op === 'min') exact(a, b, what);
-        else close(a, b, what, { rtol: 1e-6, scale: 0 });
+        else assertClose(a, b, { rtol: 1e-6, atol: 1e-6, equalNan: true, label: what });
       }
     }
   });
@@ -447,7 +435,7 @@ describe('native kernels: matmul', { skip }, () => {
     const a = randF32(Math.max(0, (batch - 1) * strideA + m * k)), b = randF32(Math.max(0, (batch - 1) * strideB + k * n));
     const p = { batch, m, n, k, transA, transB, strideA, strideB, accumulate };
     const [[x], [y]] = both([randF32(batch * m * n)], (kk, [o]) => kk.matmul(a, b, o, p));
-    close(x, y, `matmul ${JSON.stringify(p)}`, { rtol: 2e-6, atol: 0, scale: 9 * (Math.sqrt(k) + (accumulate ? 1 : 0)) });
+    assertClose(x, y, { rtol: 2e-6, atol: 2e-6 * (9 * (Math.sqrt(k) + (accumulate ? 1 : 0))), equalNan: true, label: `matmul ${JSON.stringify(p)}` });
   };
 
   test('all transpose combinations, odd sizes, accumulate', () => {
@@ -494,17 +482,17 @@ describe('native kernels: convolution', { skip }, () => {
     const kSize = (cIn / groups) * kh * kw;
     const what = JSON.stringify(p);
     const [[y1], [y2]] = both([randF32(ySize)], (k, [y]) => k.conv2d(x, wt, bias, y, p));
-    close(y1, y2, `conv2d ${what}`, { rtol: 2e-6, atol: 0, scale: 9 * Math.sqrt(kSize) + 3 });
+    assertClose(y1, y2, { rtol: 2e-6, atol: 2e-6 * (9 * Math.sqrt(kSize) + 3), equalNan: true, label: `conv2d ${what}` });
     const dy = randF32(ySize);
     const [[dx1], [dx2]] = both([randF32(x.length)], (k, [dx]) => k.conv2dBackwardData(dy, wt, dx, p));
-    close(dx1, dx2, `conv2dBackwardData ${what}`, { rtol: 2e-6, atol: 0, scale: 9 * Math.sqrt(cOut / groups * kh * kw) });
+    assertClose(dx1, dx2, { rtol: 2e-6, atol: 2e-6 * (9 * Math.sqrt(cOut / groups * kh * kw)), equalNan: true, label: `conv2dBackwardData ${what}` });
     const [[dw1], [dw2]] = both([randF32(wt.length)], (k, [dw]) => k.conv2dBackwardWeight(x, dy, dw, p, null));
-    close(dw1, dw2, `conv2dBackwardWeight ${what}`, { rtol: 2e-6, atol: 0, scale: 9 * Math.sqrt(n * p.outH * p.outW) });
+    assertClose(dw1, dw2, { rtol: 2e-6, atol: 2e-6 * (9 * Math.sqrt(n * p.outH * p.outW)), equalNan: true, label: `conv2dBackwardWeight ${what}` });
     // with the bias gradient from the same pass: the same dw, and db against the js sums
     const [[dw3, db1], [dw4, db2]] = both([randF32(wt.length), randF32(cOut)], (k, [dw, db]) => k.conv2dBackwardWeight(x, dy, dw, p, db));
-    close(dw3, dw1, `conv2dBackwardWeight with db ${what}`, { rtol: 0, atol: 0 });
-    close(dw4, dw2, `js conv2dBackwardWeight with db ${what}`, { rtol: 0, atol: 0 });
-    close(db1, db2, `conv2dBackwardWeight db ${what}`, { rtol: 2e-6, atol: 0, scale: 3 * Math.sqrt(n * p.outH * p.outW) });
+    assertClose(dw3, dw1, { rtol: 0, atol: 0, equalNan: true, label: `conv2dBackwardWeight with db ${what}` });
+    assertClose(dw4, dw2, { rtol: 0, atol: 0, equalNan: true, label: `js conv2dBackwardWeight with db ${what}` });
+    assertClose(db1, db2, { rtol: 2e-6, atol: 2e-6 * (3 * Math.sqrt(n * p.outH * p.outW)), equalNan: true, label: `conv2dBackwardWeight db ${what}` });
   };
 
   test('basic shapes, odd sizes, 1x1, no bias', () => {
@@ -666,10 +654,10 @@ describe('native kernels: softmax and normalisation', { skip }, () => {
       if (size > 6) { x[0] = -Infinity; x[5] = 80; }
       for (const log of [false, true]) {
         const [[y1], [y2]] = both([new Float32Array(size)], (k, [y]) => k.softmax(x, outer, n, inner, y, log));
-        close(y1, y2, `softmax log=${log} [${outer}, ${n}, ${inner}]`, { rtol: 2e-6, atol: 1e-6, scale: log ? undefined : 1 });
+        assertClose(y1, y2, { rtol: 2e-6, atol: 1e-6 + 2e-6 * (log ? magnitude(y2) : 1), equalNan: true, label: `softmax log=${log} [${outer}, ${n}, ${inner}]` });
         const dy = randF32(size);
         const [[d1], [d2]] = both([new Float32Array(size)], (k, [dx]) => k.softmaxBackward(y2, dy, outer, n, inner, dx, log));
-        close(d1, d2, `softmaxBackward log=${log} [${outer}, ${n}, ${inner}]`, { rtol: 2e-6, atol: 1e-6 });
+        assertClose(d1, d2, { rtol: 2e-6, atol: 1e-6 + 2e-6 * magnitude(d2), equalNan: true, label: `softmaxBackward log=${log} [${outer}, ${n}, ${inner}]` });
       }
     }
     // an all -inf row ends NaN, as in PyTorch and the js kernel
@@ -682,7 +670,7 @@ describe('native kernels: softmax and normalisation', { skip }, () => {
       z[inner * 5] = NaN;
       for (const log of [false, true]) {
         const [[a], [b]] = both([new Float32Array(z.length)], (k, [y]) => k.softmax(z, outer, n, inner, y, log));
-        close(a, b, `softmax log=${log} with NaN and wide logits [${outer}, ${n}, ${inner}]`, { rtol: 2e-6, atol: 1e-6, scale: log ? undefined : 1 });
+        assertClose(a, b, { rtol: 2e-6, atol: 1e-6 + 2e-6 * (log ? magnitude(b) : 1), equalNan: true, label: `softmax log=${log} with NaN and wide logits [${outer}, ${n}, ${inner}]` });
         assert.ok(Number.isNaN(a[0]) && !Number.isNaN(a[a.length - 1]), 'the NaN stays in its own row / column');
       }
     }
@@ -692,23 +680,23 @@ describe('native kernels: softmax and normalisation', { skip }, () => {
     for (const [n, c, spatial] of [[1, 1, 1], [3, 2, 4], [4, 3, 1], [5, 7, 17], [64, 32, 169], [2, 65, 33]]) {
       const x = randF32(n * c * spatial, -2, 5);
       const [[m1, v1], [m2, v2]] = both([new Float32Array(c), new Float32Array(c)], (k, [m, v]) => k.channelMoments(x, n, c, spatial, m, v));
-      close(m1, m2, 'mean', { rtol: 1e-6 });
-      close(v1, v2, 'variance', { rtol: 1e-6 });
+      assertClose(m1, m2, { rtol: 1e-6, atol: 1e-6 + 1e-6 * magnitude(m2), equalNan: true, label: 'mean' });
+      assertClose(v1, v2, { rtol: 1e-6, atol: 1e-6 + 1e-6 * magnitude(v2), equalNan: true, label: 'variance' });
       const invStd = Float32Array.from(v2, (v) => 1 / Math.sqrt(v + 1e-5));
       const gamma = randF32(c), beta = randF32(c);
       for (const [g, bt] of [[gamma, beta], [null, null], [gamma, null]] as [Float32Array | null, Float32Array | null][]) {
         const [[o1], [o2]] = both([new Float32Array(x.length)], (k, [o]) => k.batchNormApply(x, n, c, spatial, m2, invStd, g, bt, o));
-        close(o1, o2, `batchNormApply [${n}, ${c}, ${spatial}]`, { rtol: 1e-6 });
+        assertClose(o1, o2, { rtol: 1e-6, atol: 1e-6 + 1e-6 * magnitude(o2), equalNan: true, label: `batchNormApply [${n}, ${c}, ${spatial}]` });
         const dy = randF32(x.length);
         for (const batchStats of [true, false]) {
           const [[dx1, dg1, db1], [dx2, dg2, db2]] = both([new Float32Array(x.length), new Float32Array(c), new Float32Array(c)],
             (k, [dx, dg, db]) => k.batchNormBackward(x, dy, n, c, spatial, m2, invStd, g, batchStats, dx, dg, db));
-          close(dx1, dx2, 'batchNormBackward dx', { rtol: 1e-6 });
-          close(dg1, dg2, 'batchNormBackward dgamma', { rtol: 1e-6 });
-          close(db1, db2, 'batchNormBackward dbeta', { rtol: 1e-6 });
+          assertClose(dx1, dx2, { rtol: 1e-6, atol: 1e-6 + 1e-6 * magnitude(dx2), equalNan: true, label: 'batchNormBackward dx' });
+          assertClose(dg1, dg2, { rtol: 1e-6, atol: 1e-6 + 1e-6 * magnitude(dg2), equalNan: true, label: 'batchNormBackward dgamma' });
+          assertClose(db1, db2, { rtol: 1e-6, atol: 1e-6 + 1e-6 * magnitude(db2), equalNan: true, label: 'batchNormBackward dbeta' });
         }
         const [[dx1], [dx2]] = both([new Float32Array(x.length)], (k, [dx]) => k.batchNormBackward(x, dy, n, c, spatial, m2, invStd, g, true, dx, null, null));
-        close(dx1, dx2, 'batchNormBackward dx only', { rtol: 1e-6 });
+        assertClose(dx1, dx2, { rtol: 1e-6, atol: 1e-6 + 1e-6 * magnitude(dx2), equalNan: true, label: 'batchNormBackward dx only' });
       }
     }
   });
@@ -720,16 +708,16 @@ describe('native kernels: softmax and normalisation', { skip }, () => {
         const gamma = affine ? randF32(n) : null, beta = affine ? randF32(n) : null;
         const [[o1, m1, s1], [o2, m2, s2]] = both([new Float32Array(x.length), new Float32Array(rows), new Float32Array(rows)],
           (k, [o, m, s]) => k.layerNorm(x, rows, n, gamma, beta, 1e-5, o, m, s));
-        close(o1, o2, 'layerNorm out', { rtol: 1e-6 });
-        close(m1, m2, 'layerNorm mean', { rtol: 1e-6 });
-        close(s1, s2, 'layerNorm invStd', { rtol: 1e-6 });
+        assertClose(o1, o2, { rtol: 1e-6, atol: 1e-6 + 1e-6 * magnitude(o2), equalNan: true, label: 'layerNorm out' });
+        assertClose(m1, m2, { rtol: 1e-6, atol: 1e-6 + 1e-6 * magnitude(m2), equalNan: true, label: 'layerNorm mean' });
+        assertClose(s1, s2, { rtol: 1e-6, atol: 1e-6 + 1e-6 * magnitude(s2), equalNan: true, label: 'layerNorm invStd' });
         const dy = randF32(x.length);
         const [[dx1, dg1, db1], [dx2, dg2, db2]] = both([new Float32Array(x.length), new Float32Array(n), new Float32Array(n)],
           (k, [dx, dg, db]) => k.layerNormBackward(x, dy, rows, n, m2, s2, gamma, dx, dg, db));
-        close(dx1, dx2, 'layerNormBackward dx', { rtol: 1e-6 });
+        assertClose(dx1, dx2, { rtol: 1e-6, atol: 1e-6 + 1e-6 * magnitude(dx2), equalNan: true, label: 'layerNormBackward dx' });
         // float accumulation over the rows (the js kernel adds doubles into its float32 output)
-        close(dg1, dg2, 'layerNormBackward dgamma', { rtol: 1e-5 });
-        close(db1, db2, 'layerNormBackward dbeta', { rtol: 1e-5 });
+        assertClose(dg1, dg2, { rtol: 1e-5, atol: 1e-6 + 1e-5 * magnitude(dg2), equalNan: true, label: 'layerNormBackward dgamma' });
+        assertClose(db1, db2, { rtol: 1e-5, atol: 1e-6 + 1e-5 * magnitude(db2), equalNan: true, label: 'layerNormBackward dbeta' });
       }
     }
   });

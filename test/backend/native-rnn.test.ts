@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { jsBackendInstance } from '../../src/backend/index.js';
 import { loadAddon, loadNativeBackend } from '../../src/backend/native/index.js';
 import { mulberry32 as prng } from '../helpers/prng.js';
+import { assertClose } from '../helpers/assert-close.js';
 
 const js = jsBackendInstance();
 const loaded = loadNativeBackend(js);
@@ -38,14 +39,8 @@ function unit(n: number): Float32Array {
   return a;
 }
 
-function close(actual: Float32Array, expected: Float32Array, what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  for (let i = 0; i < actual.length; i++) {
-    const a = actual[i], e = expected[i];
-    if (Number.isNaN(e) && Number.isNaN(a)) continue;
-    if (!(Math.abs(a - e) <= 2e-6 + 2e-6 * Math.abs(e))) assert.fail(`${what}[${i}]: native ${a}, js ${e}`);
-  }
-}
+/** Native against js: a few float32 roundings apart; NaN where the js kernel gives NaN. */
+const TOL = { rtol: 2e-6, atol: 2e-6, equalNan: true };
 
 // [batch, hidden]: batch 1, odd widths, a width just past a 16-lane vector, and one large enough
 // (batch * 4 * hidden > 2 pool chunks) to run on both threads
@@ -67,7 +62,7 @@ describe('native rnn cells', { skip }, () => {
       const [g0, c0, h0] = out(), [g1, c1, h1] = out();
       js.lstmCell(xw, hw, cPrev, B, H, g0, c0, h0);
       nb!.lstmCell(xw, hw, cPrev, B, H, g1, c1, h1);
-      close(g1, g0, `gates ${B}x${H}`); close(c1, c0, `c ${B}x${H}`); close(h1, h0, `h ${B}x${H}`);
+      assertClose(g1, g0, { ...TOL, label: `gates ${B}x${H}` }); assertClose(c1, c0, { ...TOL, label: `c ${B}x${H}` }); assertClose(h1, h0, { ...TOL, label: `h ${B}x${H}` });
     }
   });
 
@@ -80,7 +75,7 @@ describe('native rnn cells', { skip }, () => {
       const dG1 = new Float32Array(B * 4 * H), dc1 = new Float32Array(B * H);
       js.lstmCellBackward(gates, cPrev, c, dh, dc, B, H, dG0, dc0);
       nb!.lstmCellBackward(gates, cPrev, c, dh, dc, B, H, dG1, dc1);
-      close(dG1, dG0, `dGates ${B}x${H}`); close(dc1, dc0, `dcPrev ${B}x${H}`);
+      assertClose(dG1, dG0, { ...TOL, label: `dGates ${B}x${H}` }); assertClose(dc1, dc0, { ...TOL, label: `dcPrev ${B}x${H}` });
     }
   });
 
@@ -91,7 +86,7 @@ describe('native rnn cells', { skip }, () => {
       const g1 = new Float32Array(B * 4 * H), h1 = new Float32Array(B * H);
       js.gruCell(xw, hw, hPrev, B, H, g0, h0);
       nb!.gruCell(xw, hw, hPrev, B, H, g1, h1);
-      close(g1, g0, `gates ${B}x${H}`); close(h1, h0, `h ${B}x${H}`);
+      assertClose(g1, g0, { ...TOL, label: `gates ${B}x${H}` }); assertClose(h1, h0, { ...TOL, label: `h ${B}x${H}` });
     }
   });
 
@@ -107,7 +102,7 @@ describe('native rnn cells', { skip }, () => {
       const [dx0, dhw0, dhp0] = fresh(), [dx1, dhw1, dhp1] = fresh();
       js.gruCellBackward(gates, hPrev, dh, B, H, dx0, dhw0, dhp0);
       nb!.gruCellBackward(gates, hPrev, dh, B, H, dx1, dhw1, dhp1);
-      close(dx1, dx0, `dXw ${B}x${H}`); close(dhw1, dhw0, `dHw ${B}x${H}`); close(dhp1, dhp0, `dhPrev ${B}x${H}`);
+      assertClose(dx1, dx0, { ...TOL, label: `dXw ${B}x${H}` }); assertClose(dhw1, dhw0, { ...TOL, label: `dHw ${B}x${H}` }); assertClose(dhp1, dhp0, { ...TOL, label: `dhPrev ${B}x${H}` });
     }
   });
 
@@ -120,7 +115,7 @@ describe('native rnn cells', { skip }, () => {
     js.lstmCell(xw, hw, cPrev, B, H, g0, c0, h0);
     nb!.lstmCell(xw, hw, cPrev, B, H, g1, c1, h1);
     assert.ok(Number.isNaN(h1[3]) && Number.isNaN(h1[4]) && Number.isNaN(h1[B * H - 1]));
-    close(g1, g0, 'gates'); close(c1, c0, 'c'); close(h1, h0, 'h');
+    assertClose(g1, g0, { ...TOL, label: 'gates' }); assertClose(c1, c0, { ...TOL, label: 'c' }); assertClose(h1, h0, { ...TOL, label: 'h' });
   });
 
   test('float64 data run on the js kernel (exact math)', () => {

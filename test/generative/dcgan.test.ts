@@ -10,18 +10,21 @@ import { Adam } from '../../src/optim/adam.js';
 import { noGrad } from '../../src/autograd/grad-mode.js';
 import { concat } from '../../src/ops/shape.js';
 import { buildDiscriminator, buildGenerator, ganStep, loadGenerator, sampleGan } from '../../src/models/gan.js';
-import { assertClose, decode, FIXTURES, loadFixture, type EncodedTensor } from './helpers.js';
+import { fixturePath, fixtureTensor, readFixture, type FixtureTensor } from '../helpers/fixtures.js';
+import { assertClose } from '../helpers/assert-close.js';
 
-type State = Record<string, EncodedTensor>;
+type State = Record<string, FixtureTensor>;
 interface DcganFixture {
-  noise: number; width: number; gState: State; dState: State; real: EncodedTensor; z: EncodedTensor;
-  fake: EncodedTensor; dLoss: number; gLoss: number; dGrads: State; gGrads: State;
-  gStateAfter: State; dStateAfter: State; gEvalOutput: EncodedTensor;
+  noise: number; width: number; gState: State; dState: State; real: FixtureTensor; z: FixtureTensor;
+  fake: FixtureTensor; dLoss: number; gLoss: number; dGrads: State; gGrads: State;
+  gStateAfter: State; dStateAfter: State; gEvalOutput: FixtureTensor;
 }
 
-const f = loadFixture<DcganFixture>('dcgan.json');
-const f32 = (e: EncodedTensor) => decode(e).float();
-const load = (s: State) => new Map(Object.entries(s).map(([k, e]) => [k, decode(e)]));
+const f = readFixture<DcganFixture>('generative/dcgan.json');
+/** float32 against PyTorch's float32 through a training step. */
+const TOL = { rtol: 1e-4, atol: 1e-4 };
+const f32 = (e: FixtureTensor) => fixtureTensor(e, { dtype: 'float32' });
+const load = (s: State) => new Map(Object.entries(s).map(([k, e]) => [k, fixtureTensor(e)]));
 
 /**
  * A state entry after the step within 1e-4. Adam's first step moves each parameter by about lr
@@ -29,14 +32,9 @@ const load = (s: State) => new Map(Object.entries(s).map(([k, e]) => [k, decode(
  * BatchNorm in training mode has an exactly zero gradient in exact arithmetic) the two
  * frameworks may step in opposite directions: there the allowance is one step either way.
  */
-function afterStep(actual: Tensor, expected: EncodedTensor, grad: EncodedTensor | undefined, what: string): void {
-  assert.deepEqual([...actual.shape], expected.shape, `${what}: shape`);
-  const a = actual.dataSync();
-  expected.data.forEach((e, i) => {
-    const noise = grad !== undefined && Math.abs(grad.data[i] as number) < 1e-6;
-    const tol = 1e-4 + 1e-4 * Math.abs(e as number) + (noise ? 2 * 2e-4 : 0);
-    assert.ok(Math.abs(a[i] - (e as number)) <= tol, `${what}: element ${i} is ${a[i]}, expected ${e}`);
-  });
+function afterStep(actual: Tensor, expected: FixtureTensor, grad: FixtureTensor | undefined, what: string): void {
+  const atol = expected.data.map((_, i) => 1e-4 + (grad !== undefined && Math.abs(grad.data[i] as number) < 1e-6 ? 2 * 2e-4 : 0));
+  assertClose(actual, fixtureTensor(expected), { rtol: 1e-4, atol, label: what });
 }
 
 test('a DCGAN step matches PyTorch to 1e-4: losses, gradients, Adam updates, BatchNorm running statistics', () => {
@@ -52,10 +50,10 @@ test('a DCGAN step matches PyTorch to 1e-4: losses, gradients, Adam updates, Bat
   const gGrads = new Map<string, Tensor>(), dGrads = new Map<string, Tensor>();
   seen(g, optG, gGrads); seen(d, optD, dGrads);
   const r = ganStep(g, d, optG, optD, f32(f.real), f32(f.z));
-  assert.ok(Math.abs(r.dLoss - f.dLoss) <= 1e-4 * Math.max(1, Math.abs(f.dLoss)), `d loss ${r.dLoss} vs ${f.dLoss}`);
-  assert.ok(Math.abs(r.gLoss - f.gLoss) <= 1e-4 * Math.max(1, Math.abs(f.gLoss)), `g loss ${r.gLoss} vs ${f.gLoss}`);
-  for (const [k, e] of Object.entries(f.dGrads)) assertClose(dGrads.get(k), e, `D gradient of ${k}`, 1e-4, 1e-4);
-  for (const [k, e] of Object.entries(f.gGrads)) assertClose(gGrads.get(k), e, `G gradient of ${k}`, 1e-4, 1e-4);
+  assertClose(r.dLoss, f.dLoss, { ...TOL, label: 'd loss' });
+  assertClose(r.gLoss, f.gLoss, { ...TOL, label: 'g loss' });
+  for (const [k, e] of Object.entries(f.dGrads)) assertClose(dGrads.get(k), fixtureTensor(e), { ...TOL, label: `D gradient of ${k}` });
+  for (const [k, e] of Object.entries(f.gGrads)) assertClose(gGrads.get(k), fixtureTensor(e), { ...TOL, label: `G gradient of ${k}` });
   const gAfter = g.stateDict(), dAfter = d.stateDict();
   for (const [k, e] of Object.entries(f.gStateAfter)) afterStep(gAfter.get(k)!, e, f.gGrads[k], `G ${k} after the step`);
   for (const [k, e] of Object.entries(f.dStateAfter)) afterStep(dAfter.get(k)!, e, f.dGrads[k], `D ${k} after the step`);
@@ -65,7 +63,7 @@ test('a DCGAN step matches PyTorch to 1e-4: losses, gradients, Adam updates, Bat
   // eval mode (running statistics), from exactly PyTorch's state after the step
   g.loadStateDict(load(f.gStateAfter));
   g.eval();
-  assertClose(noGrad(() => g.forward(f32(f.z))), f.gEvalOutput, 'generator output in eval mode', 1e-4, 1e-4);
+  assertClose(noGrad(() => g.forward(f32(f.z))), fixtureTensor(f.gEvalOutput), { ...TOL, label: 'generator output in eval mode' });
 });
 
 test('a generator saved as gan.py --save saves it (F32 everywhere, num_batches_tracked too) loads and samples', () => {
@@ -73,11 +71,11 @@ test('a generator saved as gan.py --save saves it (F32 everywhere, num_batches_t
   const g = buildGenerator(f.noise, f.width);
   const keys = [...g.stateDict().keys()];
   assert.ok(keys.includes('2.num_batches_tracked') && keys.includes('4.weight') && keys.includes('5.running_var'));
-  const loaded = loadGenerator(FIXTURES + 'tiny_generator.safetensors');
+  const loaded = loadGenerator(fixturePath('generative/tiny_generator.safetensors'));
   assert.equal(loaded.training, false);
   assert.equal(loaded.stateDict().get('2.num_batches_tracked')!.dtype, 'int32');
   assert.equal(loaded.stateDict().get('2.num_batches_tracked')!.item(), 1);
-  assertClose(noGrad(() => loaded.forward(f32(f.z))), f.gEvalOutput, 'loaded generator output', 1e-4, 1e-4);
+  assertClose(noGrad(() => loaded.forward(f32(f.z))), fixtureTensor(f.gEvalOutput), { ...TOL, label: 'loaded generator output' });
   const images = concat(sampleGan(loaded, 10, new Generator(1), 4), 0);
   assert.deepEqual(images.shape, [10, 1, 28, 28]);
   const v = images.dataSync();

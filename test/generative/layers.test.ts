@@ -7,17 +7,20 @@ import type { Module } from '../../src/nn/module.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { randn, zeros } from '../../src/tensor/creation.js';
 import { Generator } from '../../src/tensor/random.js';
-import { assertClose, decode, loadFixture, type EncodedTensor } from './helpers.js';
+import { fixtureTensor, readFixture, type FixtureTensor } from '../helpers/fixtures.js';
+import { assertClose } from '../helpers/assert-close.js';
 
 interface LayerCase {
   name: string; layer: string; args: unknown[]; options: Record<string, unknown>;
   mode: 'train' | 'eval'; warmupMode: 'train' | 'eval';
-  state: Record<string, EncodedTensor>; warmup: EncodedTensor[];
-  input: EncodedTensor; v: EncodedTensor; output: EncodedTensor; gradInput: EncodedTensor;
-  gradParams: Record<string, EncodedTensor>; stateAfter: Record<string, EncodedTensor>;
+  state: Record<string, FixtureTensor>; warmup: FixtureTensor[];
+  input: FixtureTensor; v: FixtureTensor; output: FixtureTensor; gradInput: FixtureTensor;
+  gradParams: Record<string, FixtureTensor>; stateAfter: Record<string, FixtureTensor>;
 }
 
-const { cases } = loadFixture<{ cases: LayerCase[] }>('layers.json');
+const { cases } = readFixture<{ cases: LayerCase[] }>('generative/layers.json');
+/** float64 against PyTorch's float64, within the 1e-4 the test names promise. */
+const TOL = { rtol: 1e-4, atol: 1e-4 };
 
 function build(c: LayerCase): Module {
   const Ctor = (nn as unknown as Record<string, new (...args: unknown[]) => Module>)[c.layer];
@@ -28,21 +31,21 @@ function build(c: LayerCase): Module {
 for (const c of cases) {
   test(`${c.name} matches PyTorch to 1e-4 (output, gradients, state)`, () => {
     const m = build(c).double();
-    m.loadStateDict(new Map(Object.entries(c.state).map(([k, e]) => [k, decode(e)])));
+    m.loadStateDict(new Map(Object.entries(c.state).map(([k, e]) => [k, fixtureTensor(e)])));
     m.train(c.warmupMode === 'train');
-    for (const w of c.warmup) m.forward(decode(w));
+    for (const w of c.warmup) m.forward(fixtureTensor(w));
     m.train(c.mode === 'train');
-    const x = decode(c.input, true);
+    const x = fixtureTensor(c.input, { requiresGrad: true });
     const out = m.forward(x) as Tensor;
-    assertClose(out, c.output, 'output', 1e-4, 1e-4);
-    out.backward(decode(c.v));
-    assertClose(x.grad, c.gradInput, 'input gradient', 1e-4, 1e-4);
+    assertClose(out, fixtureTensor(c.output), { ...TOL, label: 'output' });
+    out.backward(fixtureTensor(c.v));
+    assertClose(x.grad, fixtureTensor(c.gradInput), { ...TOL, label: 'input gradient' });
     const params = new Map(m.namedParameters());
     assert.deepEqual([...params.keys()].sort(), Object.keys(c.gradParams).sort());
-    for (const [name, g] of Object.entries(c.gradParams)) assertClose(params.get(name)!.grad, g, `gradient of ${name}`, 1e-4, 1e-4);
+    for (const [name, g] of Object.entries(c.gradParams)) assertClose(params.get(name)!.grad, fixtureTensor(g), { ...TOL, label: `gradient of ${name}` });
     const after = m.stateDict();
     assert.deepEqual([...after.keys()], Object.keys(c.stateAfter), 'state-dict keys');
-    for (const [name, s] of Object.entries(c.stateAfter)) assertClose(after.get(name), s, `state ${name} after the call`, 1e-4, 1e-4);
+    for (const [name, s] of Object.entries(c.stateAfter)) assertClose(after.get(name), fixtureTensor(s), { ...TOL, label: `state ${name} after the call` });
   });
 }
 

@@ -8,12 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zooModel } from '../../src/models/index.js';
 import { decodePng } from '../../src/io/png.js';
-import { FIXTURES } from './helpers.js';
+import { fixturePath } from '../helpers/fixtures.js';
+import { assertClose } from '../helpers/assert-close.js';
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
 const skip = !existsSync(FASHION) && 'dataset-fashion-mnist is not installed';
 const bin = new URL('../../../bin/myelin.js', import.meta.url).pathname;
-const cnnWeights = new URL('../../../test/fixtures/models/torch_cnn.safetensors', import.meta.url).pathname;
+const cnnWeights = fixturePath('models/torch_cnn.safetensors');
 const cli = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
 const epochs = (dir: string) => readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
 const png = (path: string) => decodePng(readFileSync(path));
@@ -35,7 +36,7 @@ test('train vae (smoke, 600 images, 3 epochs): the negative ELBO falls; grids, w
   assert.ok(existsSync(join(out, 'images', 'samples-epoch-03.png')));
   const again = await zooModel('vae').evaluate({ weights: join(out, 'model.safetensors'), limit: 600 });
   assert.equal(again.latent, 2);
-  assert.ok(Math.abs((again.test_loss as number) - (summary.test_loss as number)) < 1e-6, 'eval reproduces the final test loss');
+  assertClose(again.test_loss as number, summary.test_loss as number, { rtol: 0, atol: 1e-6, label: 'eval reproduces the final test loss' });
   const grid = join(out, 'sampled.png');
   const r = cli('sample', 'vae', '--weights', join(out, 'model.safetensors'), '--n', '12', '--seed', '3', '--out', grid, '--json');
   assert.equal(r.status, 0, r.stderr);
@@ -73,7 +74,7 @@ test('train gan (smoke, 256 images, 1 epoch): the two-optimizer loop runs and wr
 
 test('sample gan and score gan read a generator saved as gan.py --save saves it', { skip }, () => {
   const out = mkdtempSync(join(tmpdir(), 'myelin-score-'));
-  const weights = join(FIXTURES, 'tiny_generator.safetensors');
+  const weights = fixturePath('generative/tiny_generator.safetensors');
   const s = cli('sample', 'gan', '--weights', weights, '--n', '9', '--seed', '1', '--out', join(out, 'g.png'), '--json');
   assert.equal(s.status, 0, s.stderr);
   assert.equal(png(join(out, 'g.png')).width, 2 + 3 * (56 + 2));

@@ -7,41 +7,44 @@ import { fromArray, randn, zeros } from '../../src/tensor/creation.js';
 import { Generator } from '../../src/tensor/random.js';
 import { add, mul, sum } from '../../src/ops/index.js';
 import { Vae, vaeLoss } from '../../src/models/vae.js';
-import { assertClose, decode, loadFixture, type EncodedTensor } from './helpers.js';
+import { fixtureTensor, readFixture, type FixtureTensor } from '../helpers/fixtures.js';
+import { assertClose } from '../helpers/assert-close.js';
 
 interface VaeFixture {
-  logits: EncodedTensor; x: EncodedTensor; mu: EncodedTensor; logvar: EncodedTensor; meanOut: EncodedTensor; decLogvar: EncodedTensor;
-  bernoulli: EncodedTensor; kl: EncodedTensor; gaussian: EncodedTensor; gaussianUnit: EncodedTensor;
-  gradLogits: EncodedTensor; gradMu: EncodedTensor; gradLogvar: EncodedTensor; gradMeanOut: EncodedTensor; gradDecLogvar: EncodedTensor;
-  tinyVae: { state: Record<string, EncodedTensor>; x: EncodedTensor; z: EncodedTensor; mu: EncodedTensor; logvar: EncodedTensor; decoded: EncodedTensor };
+  logits: FixtureTensor; x: FixtureTensor; mu: FixtureTensor; logvar: FixtureTensor; meanOut: FixtureTensor; decLogvar: FixtureTensor;
+  bernoulli: FixtureTensor; kl: FixtureTensor; gaussian: FixtureTensor; gaussianUnit: FixtureTensor;
+  gradLogits: FixtureTensor; gradMu: FixtureTensor; gradLogvar: FixtureTensor; gradMeanOut: FixtureTensor; gradDecLogvar: FixtureTensor;
+  tinyVae: { state: Record<string, FixtureTensor>; x: FixtureTensor; z: FixtureTensor; mu: FixtureTensor; logvar: FixtureTensor; decoded: FixtureTensor };
 }
 
-const f = loadFixture<VaeFixture>('vae.json');
+const f = readFixture<VaeFixture>('generative/vae.json');
+/** float64 against PyTorch's float64. */
+const TOL = { rtol: 1e-6, atol: 1e-6 };
 
 test('Bernoulli, Gaussian and KL terms and their gradients match PyTorch', () => {
-  const logits = decode(f.logits, true), x = decode(f.x), mu = decode(f.mu, true), logvar = decode(f.logvar, true);
-  const meanOut = decode(f.meanOut, true), decLogvar = decode(f.decLogvar, true);
+  const logits = fixtureTensor(f.logits, { requiresGrad: true }), x = fixtureTensor(f.x), mu = fixtureTensor(f.mu, { requiresGrad: true }), logvar = fixtureTensor(f.logvar, { requiresGrad: true });
+  const meanOut = fixtureTensor(f.meanOut, { requiresGrad: true }), decLogvar = fixtureTensor(f.decLogvar, { requiresGrad: true });
   const bern = nn.bernoulliReconstructionLoss(logits, x, { reduction: 'none' });
   const kl = nn.gaussianKl(mu, logvar, { reduction: 'none' });
   const gauss = nn.gaussianReconstructionLoss(meanOut, x, { logvar: decLogvar, reduction: 'none' });
   const gaussUnit = nn.gaussianReconstructionLoss(meanOut, x, { reduction: 'none' });
-  assertClose(bern, f.bernoulli, 'bernoulli');
-  assertClose(kl, f.kl, 'kl');
-  assertClose(gauss, f.gaussian, 'gaussian with a learned log-variance');
-  assertClose(gaussUnit, f.gaussianUnit, 'gaussian with unit variance');
+  assertClose(bern, fixtureTensor(f.bernoulli), { ...TOL, label: 'bernoulli' });
+  assertClose(kl, fixtureTensor(f.kl), { ...TOL, label: 'kl' });
+  assertClose(gauss, fixtureTensor(f.gaussian), { ...TOL, label: 'gaussian with a learned log-variance' });
+  assertClose(gaussUnit, fixtureTensor(f.gaussianUnit), { ...TOL, label: 'gaussian with unit variance' });
   // the fixture's weighted total: per-sample weights on the Bernoulli term, scalars on the others
   const total = add(add(sum(mul(bern, fromArray(Float64Array.from([1, 2, 3])))), mul(sum(kl), 0.7)),
     add(mul(sum(gauss), 0.3), mul(sum(gaussUnit), 0.2)));
   total.backward();
-  assertClose(logits.grad, f.gradLogits, 'gradient of the logits');
-  assertClose(mu.grad, f.gradMu, 'gradient of mu');
-  assertClose(logvar.grad, f.gradLogvar, 'gradient of logvar');
-  assertClose(meanOut.grad, f.gradMeanOut, 'gradient of the decoder mean');
-  assertClose(decLogvar.grad, f.gradDecLogvar, 'gradient of the decoder log-variance');
+  assertClose(logits.grad, fixtureTensor(f.gradLogits), { ...TOL, label: 'gradient of the logits' });
+  assertClose(mu.grad, fixtureTensor(f.gradMu), { ...TOL, label: 'gradient of mu' });
+  assertClose(logvar.grad, fixtureTensor(f.gradLogvar), { ...TOL, label: 'gradient of logvar' });
+  assertClose(meanOut.grad, fixtureTensor(f.gradMeanOut), { ...TOL, label: 'gradient of the decoder mean' });
+  assertClose(decLogvar.grad, fixtureTensor(f.gradDecLogvar), { ...TOL, label: 'gradient of the decoder log-variance' });
   // reductions: 'sum' (default) and 'mean' over the batch
   const perSample = Array.from(kl.dataSync());
-  assert.ok(Math.abs(nn.gaussianKl(mu, logvar).item() - perSample.reduce((a, b) => a + b)) < 1e-9);
-  assert.ok(Math.abs(nn.gaussianKl(mu, logvar, { reduction: 'mean' }).item() - perSample.reduce((a, b) => a + b) / 3) < 1e-9);
+  assertClose(nn.gaussianKl(mu, logvar).item(), perSample.reduce((a, b) => a + b), { rtol: 0, atol: 1e-9, label: 'sum' });
+  assertClose(nn.gaussianKl(mu, logvar, { reduction: 'mean' }).item(), perSample.reduce((a, b) => a + b) / 3, { rtol: 0, atol: 1e-9, label: 'mean' });
   assert.throws(() => nn.gaussianKl(mu, zeros([3, 5], { dtype: 'float64' })), /gaussianKl: mu and logvar shapes \[3,4\] and \[3,5\] differ/);
 });
 
@@ -59,7 +62,7 @@ test('reparameterize: seeded noise, mu + sigma * eps, gradients to mu and logvar
   assert.ok(Array.from(mu.grad!.dataSync()).every((g) => g === 1), 'dz/dmu = 1');
   // dz/dlogvar = eps * sigma / 2 = (z - mu) / 2
   const gl = logvar.grad!.dataSync();
-  v.forEach((z, i) => assert.ok(Math.abs(gl[i] - (z - 3) / 2) < 1e-12));
+  assertClose(gl, v.map((z) => (z - 3) / 2), { rtol: 0, atol: 1e-12, label: 'dz/dlogvar' });
 });
 
 test('the VAE loads vae.py\'s state-dict names and encodes/decodes as PyTorch does', () => {
@@ -67,15 +70,15 @@ test('the VAE loads vae.py\'s state-dict names and encodes/decodes as PyTorch do
   const model = new Vae(3, 5, 16).double();
   assert.deepEqual([...model.stateDict().keys()],
     ['fc1.weight', 'fc1.bias', 'fc21.weight', 'fc21.bias', 'fc22.weight', 'fc22.bias', 'fc3.weight', 'fc3.bias', 'fc4.weight', 'fc4.bias']);
-  model.loadStateDict(new Map(Object.entries(t.state).map(([k, e]) => [k, decode(e)])));
-  const { mu, logvar } = model.encode(decode(t.x));
-  assertClose(mu, t.mu, 'mu');
-  assertClose(logvar, t.logvar, 'logvar');
-  assertClose(model.decodeLogits(decode(t.z)), t.decoded, 'decoder logits');
+  model.loadStateDict(new Map(Object.entries(t.state).map(([k, e]) => [k, fixtureTensor(e)])));
+  const { mu, logvar } = model.encode(fixtureTensor(t.x));
+  assertClose(mu, fixtureTensor(t.mu), { ...TOL, label: 'mu' });
+  assertClose(logvar, fixtureTensor(t.logvar), { ...TOL, label: 'logvar' });
+  assertClose(model.decodeLogits(fixtureTensor(t.z)), fixtureTensor(t.decoded), { ...TOL, label: 'decoder logits' });
   // the loss is the negative ELBO summed over the batch: Bernoulli term + KL
-  const x = decode(t.x);
+  const x = fixtureTensor(t.x);
   const out = model.forward(x, new Generator(0));
   const l = vaeLoss(out, x);
-  assert.ok(Math.abs(l.loss.item() - (l.reconstruction.item() + l.kl.item())) < 1e-9);
+  assertClose(l.loss.item(), l.reconstruction.item() + l.kl.item(), { rtol: 0, atol: 1e-9, label: 'loss = reconstruction + kl' });
   assert.ok(l.kl.item() > 0 && l.reconstruction.item() > 0);
 });

@@ -1,17 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   decodeSafetensors, encodeSafetensors, readSafetensors, writeSafetensors,
   type TensorToWrite,
 } from '../../src/io/safetensors.js';
 import type { TypedArray } from '../../src/dtype/dtype.js';
+import { fixturePath, fixtureValues, readFixture, type FixtureDType, type FixtureTensor } from '../helpers/fixtures.js';
 
-// Compiled to dist/test/io/, so the repository root is three levels up.
-const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/', import.meta.url));
 
 // ---------------------------------------------------------------------------------------------
 // helpers: an independent, deliberately naive file builder (no padding, no checks)
@@ -316,24 +314,26 @@ test('writeSafetensors / readSafetensors round trip on disk; errors name the pat
 
 interface FixtureExpectation {
   metadata: Record<string, string>;
-  tensors: Record<string, { dtype: string; shape: number[]; values: (number | string)[] }>;
+  tensors: Record<string, FixtureTensor>;
 }
 
 test('a PyTorch-written file decodes to the values torch reports', () => {
-  const expected = JSON.parse(readFileSync(join(FIXTURES, 'torch_small.json'), 'utf8')) as FixtureExpectation;
-  const { tensors, metadata } = readSafetensors(join(FIXTURES, 'torch_small.safetensors'));
+  const expected = readFixture<FixtureExpectation>('torch_small.json');
+  const { tensors, metadata } = readSafetensors(fixturePath('torch_small.safetensors'));
   assert.deepEqual(metadata, expected.metadata);
   assert.deepEqual([...tensors.keys()].sort(), Object.keys(expected.tensors).sort());
-  const arrayFor: Record<string, new (n: number) => TypedArray> = {
-    F32: Float32Array, F16: Float32Array, BF16: Float32Array, F64: Float64Array,
-    I64: Int32Array, I32: Int32Array, I16: Int32Array, I8: Int32Array, U8: Int32Array, BOOL: Int32Array,
+  // torch's dtype -> the safetensors dtype it is stored as, and the array myelin decodes it to
+  const stored: Record<FixtureDType, [string, new (n: number) => TypedArray]> = {
+    float32: ['F32', Float32Array], float16: ['F16', Float32Array], bfloat16: ['BF16', Float32Array], float64: ['F64', Float64Array],
+    int64: ['I64', Int32Array], int32: ['I32', Int32Array], int16: ['I16', Int32Array], int8: ['I8', Int32Array],
+    uint8: ['U8', Int32Array], bool: ['BOOL', Int32Array],
   };
   for (const [name, e] of Object.entries(expected.tensors)) {
     const t = tensors.get(name)!;
-    assert.equal(t.dtype, e.dtype, name);
+    const [dtype, array] = stored[e.dtype];
+    assert.equal(t.dtype, dtype, name);
     assert.deepEqual(t.shape, e.shape, name);
-    assert.ok(t.data instanceof arrayFor[e.dtype]!, `${name}: ${t.data.constructor.name} for ${e.dtype}`);
-    const values = e.values.map((v) => (v === 'inf' ? Infinity : v === '-inf' ? -Infinity : v === 'nan' ? NaN : v as number));
-    assertSameValues(t.data, values, name);
+    assert.ok(t.data instanceof array, `${name}: ${t.data.constructor.name} for ${dtype}`);
+    assertSameValues(t.data, fixtureValues(e), name);
   }
 });

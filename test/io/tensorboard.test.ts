@@ -20,6 +20,7 @@ import { mseLoss } from '../../src/nn/losses.js';
 import { TensorDataset } from '../../src/data/dataset.js';
 import { randn } from '../../src/tensor/creation.js';
 import type { Callback } from '../../src/train/callback.js';
+import { assertClose } from '../helpers/assert-close.js';
 
 const bytes = (...b: number[]) => Uint8Array.from(b);
 const ascii = (s: string) => [...Buffer.from(s, 'utf8')];
@@ -143,7 +144,7 @@ test('myelin train writes an event file into the run directory, with the final p
   assert.equal(roc.curves[0].fpr[0], 0);
   assert.equal(roc.curves[0].tpr.at(-1), 1);
   const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
-  assert.ok(Math.abs(roc.curves[0].auc - cfg.metrics.roc_auc) < 1e-3);
+  assertClose(roc.curves[0].auc, cfg.metrics.roc_auc, { rtol: 0, atol: 1e-3, label: 'AUC in roc.json and config.json' });
   assert.equal(JSON.stringify(cfg).includes('fpr'), false);
 });
 

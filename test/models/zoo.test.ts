@@ -5,28 +5,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCnn, buildMlp, zooModel } from '../../src/models/index.js';
 import { loadWeights } from '../../src/io/weights.js';
-import { fromArray } from '../../src/tensor/creation.js';
 import { noGrad } from '../../src/autograd/grad-mode.js';
 import { decodePng } from '../../src/io/png.js';
+import { assertClose } from '../helpers/assert-close.js';
+import { fixturePath, fixtureTensor, readFixture, type FixtureTensor } from '../helpers/fixtures.js';
 
-const fixtureDir = new URL('../../../test/fixtures/models/', import.meta.url).pathname;
 const FASHION = '/usr/share/datasets/fashion-mnist';
 
 test('PyTorch-saved weights of the seed CNN load by their state-dict names and give PyTorch\'s logits', () => {
-  const ref = JSON.parse(readFileSync(join(fixtureDir, 'torch_cnn.json'), 'utf8'));
+  const ref = readFixture<{ input: FixtureTensor; logits: FixtureTensor; keys: string[] }>('models/torch_cnn.json');
   const model = buildCnn();
   assert.deepEqual([...model.stateDict().keys()], ref.keys);
-  loadWeights(model, join(fixtureDir, 'torch_cnn.safetensors'));
+  loadWeights(model, fixturePath('models/torch_cnn.safetensors'));
   model.eval();
-  const out = noGrad(() => model.forward(fromArray(Float32Array.from(ref.input.data), ref.input.shape)));
-  assert.deepEqual(out.shape, ref.logits.shape);
-  const got = out.dataSync();
-  ref.logits.data.forEach((v: number, i: number) => assert.ok(Math.abs(got[i] - v) < 1e-4, `logit ${i}: ${got[i]} vs ${v}`));
+  const out = noGrad(() => model.forward(fixtureTensor(ref.input, { dtype: 'float32' })));
+  assertClose(out, fixtureTensor(ref.logits), { rtol: 0, atol: 1e-4, label: 'logits' });
 });
 
 test('loading weights into the wrong architecture names the file and the mismatches', () => {
   const model = buildMlp(30, 2);
-  const file = join(fixtureDir, 'torch_cnn.safetensors');
+  const file = fixturePath('models/torch_cnn.safetensors');
   assert.throws(() => loadWeights(model, file), (e: Error) => e.message.includes(file) && /missing|unexpected/i.test(e.message));
 });
 

@@ -5,7 +5,10 @@ import { Module } from '../../src/nn/module.js';
 import { ones, randn, tensor, zeros } from '../../src/tensor/creation.js';
 import { Generator } from '../../src/tensor/random.js';
 import { noGrad } from '../../src/autograd/grad-mode.js';
-import { assertClose, decode, loadFixture, smallCnn, values, type EncodedTensor } from './helpers.js';
+import type { Tensor } from '../../src/tensor/tensor.js';
+import { smallCnn, values } from './helpers.js';
+import { fixtureTensor, readFixture, type FixtureTensor } from '../helpers/fixtures.js';
+import { assertClose } from '../helpers/assert-close.js';
 
 interface LayerCase {
   name: string;
@@ -14,17 +17,19 @@ interface LayerCase {
   options: Record<string, unknown>;
   mode: 'train' | 'eval';
   warmupMode: 'train' | 'eval';
-  state: Record<string, EncodedTensor>;
-  warmup: EncodedTensor[];
-  input: EncodedTensor;
-  v: EncodedTensor;
-  output: EncodedTensor;
-  gradInput: EncodedTensor | null;
-  gradParams: Record<string, EncodedTensor>;
-  stateAfter: Record<string, EncodedTensor>;
+  state: Record<string, FixtureTensor>;
+  warmup: FixtureTensor[];
+  input: FixtureTensor;
+  v: FixtureTensor;
+  output: FixtureTensor;
+  gradInput: FixtureTensor | null;
+  gradParams: Record<string, FixtureTensor>;
+  stateAfter: Record<string, FixtureTensor>;
 }
 
-const fixture = loadFixture<{ cases: LayerCase[] }>('layers.json');
+const fixture = readFixture<{ cases: LayerCase[] }>('nn/layers.json');
+/** float64 against PyTorch's float64. */
+const TOL = { rtol: 1e-6, atol: 1e-6 };
 
 /** Builds the layer a fixture case describes, through the public constructors. */
 function build(c: LayerCase): Module {
@@ -37,21 +42,21 @@ function build(c: LayerCase): Module {
 for (const c of fixture.cases) {
   test(`${c.name} matches PyTorch (output, gradients, state)`, () => {
     const m = build(c).double();
-    m.loadStateDict(new Map(Object.entries(c.state).map(([k, e]) => [k, decode(e)])));
+    m.loadStateDict(new Map(Object.entries(c.state).map(([k, e]) => [k, fixtureTensor(e)])));
     m.train(c.warmupMode === 'train');
-    for (const w of c.warmup) m.forward(decode(w));
+    for (const w of c.warmup) m.forward(fixtureTensor(w));
     m.train(c.mode === 'train');
-    const x = decode(c.input, true);
-    const out = m.forward(x) as ReturnType<typeof decode>;
-    assertClose(out, c.output, 'output');
-    out.backward(decode(c.v));
-    if (c.gradInput) assertClose(x.grad, c.gradInput, 'input gradient');
+    const x = fixtureTensor(c.input, { requiresGrad: true });
+    const out = m.forward(x) as Tensor;
+    assertClose(out, fixtureTensor(c.output), { ...TOL, label: 'output' });
+    out.backward(fixtureTensor(c.v));
+    if (c.gradInput) assertClose(x.grad, fixtureTensor(c.gradInput), { ...TOL, label: 'input gradient' });
     const params = new Map(m.namedParameters());
     assert.deepEqual([...params.keys()].sort(), Object.keys(c.gradParams).sort(), 'parameters with gradients');
-    for (const [name, g] of Object.entries(c.gradParams)) assertClose(params.get(name)!.grad, g, `gradient of ${name}`);
+    for (const [name, g] of Object.entries(c.gradParams)) assertClose(params.get(name)!.grad, fixtureTensor(g), { ...TOL, label: `gradient of ${name}` });
     const after = m.stateDict();
     assert.deepEqual([...after.keys()], Object.keys(c.stateAfter), 'state-dict keys');
-    for (const [name, s] of Object.entries(c.stateAfter)) assertClose(after.get(name), s, `state ${name} after the run`);
+    for (const [name, s] of Object.entries(c.stateAfter)) assertClose(after.get(name), fixtureTensor(s), { ...TOL, label: `state ${name} after the run` });
   });
 }
 
@@ -121,14 +126,14 @@ test('BatchNorm uses batch statistics in training and running statistics in eval
   // training: per-column standardisation with the biased variance
   const y = values(bn.forward(x));
   const col0 = [1, 3, 5], m0 = 3, v0 = 8 / 3;
-  col0.forEach((v, i) => assert.ok(Math.abs(y[i * 2] - (v - m0) / Math.sqrt(v0 + 1e-5)) < 1e-9));
+  assertClose(col0.map((_, i) => y[i * 2]), col0.map((v) => (v - m0) / Math.sqrt(v0 + 1e-5)), { rtol: 0, atol: 1e-9, label: 'column 0' });
   // running stats moved 10% toward the batch mean and the unbiased variance
-  assert.ok(Math.abs(values(bn.runningMean!)[0] - 0.3) < 1e-12);
-  assert.ok(Math.abs(values(bn.runningVar!)[0] - (0.9 + 0.1 * 4)) < 1e-12);
+  assertClose(values(bn.runningMean!)[0], 0.3, { rtol: 0, atol: 1e-12, label: 'running mean' });
+  assertClose(values(bn.runningVar!)[0], 0.9 + 0.1 * 4, { rtol: 0, atol: 1e-12, label: 'running variance' });
   assert.equal(bn.numBatchesTracked!.item(), 1);
   bn.eval();
   const ye = values(bn.forward(x));
-  assert.ok(Math.abs(ye[0] - (1 - 0.3) / Math.sqrt(1.3 + 1e-5)) < 1e-9, 'eval normalises with the running statistics');
+  assertClose(ye[0], (1 - 0.3) / Math.sqrt(1.3 + 1e-5), { rtol: 0, atol: 1e-9, label: 'eval normalises with the running statistics' });
   assert.equal(bn.numBatchesTracked!.item(), 1, 'eval does not count batches');
   assert.deepEqual(values(bn.runningMean!).map((v) => Math.round(v * 1e9) / 1e9), [0.3, 3], 'eval leaves running stats alone');
 });

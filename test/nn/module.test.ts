@@ -5,9 +5,10 @@ import { Module, Parameter, Sequential, ModuleList, ModuleDict, Linear, ReLU } f
 import { full, ones, randn, tensor, zeros } from '../../src/tensor/creation.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { backend } from '../../src/backend/index.js';
-import { loadFixture, smallCnn, values } from './helpers.js';
+import { smallCnn, values } from './helpers.js';
+import { readFixture } from '../helpers/fixtures.js';
 
-const keysFixture = loadFixture<{ models: Record<string, unknown> }>('state_dict_keys.json').models;
+const keysFixture = readFixture<{ models: Record<string, unknown> }>('nn/state_dict_keys.json').models;
 const torchKeys = (name: string) => keysFixture[name] as [string, number[]][];
 
 function mnistCnn(): Sequential {

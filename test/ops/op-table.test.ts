@@ -1,17 +1,30 @@
 // Driven by the op table: every sample of every op runs forward, every differentiable op
-// passes a finite-difference gradient check, and forward values match PyTorch's on the same
-// inputs (fixtures from test/fixtures/ops/gen_op_fixtures.py).
+// passes a finite-difference gradient check that checks something, and forward values and
+// gradients match PyTorch's on the same inputs (fixtures from test/fixtures/ops/gen_op_fixtures.py:
+// the output, and the gradient of sum(output * upstream) for each differentiable input).
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { OP_TABLE } from '../../src/ops/table.js';
 import { Generator } from '../../src/tensor/random.js';
-import { fromArray } from '../../src/tensor/creation.js';
+import { fromArray, zeros } from '../../src/tensor/creation.js';
 import { gradCheck } from '../../src/autograd/gradcheck.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
+import { assertClose } from '../helpers/assert-close.js';
+import { fixtureTensor, readFixture, type FixtureTensor } from '../helpers/fixtures.js';
 
-const fixtures: { op: string; label: string; inputs: { shape: number[]; dtype: string; data: number[] }[]; output: { shape: number[]; data: number[] } }[] =
-  JSON.parse(readFileSync(new URL('../../../test/fixtures/ops/op_fixtures.json', import.meta.url), 'utf8'));
+interface OpFixture {
+  op: string;
+  label: string;
+  inputs: FixtureTensor[];
+  output: FixtureTensor;
+  /** For differentiable ops: the upstream gradient and PyTorch's gradient of each input (null: not differentiated). */
+  upstream?: FixtureTensor;
+  grads?: (FixtureTensor | null)[];
+}
+
+const fixtures = readFixture<OpFixture[]>('ops/op_fixtures.json');
+/** float64 against PyTorch's float64: the same math up to summation order. */
+const TOL = { rtol: 1e-7, atol: 1e-9 };
 
 describe('op table', () => {
   for (const op of OP_TABLE) {
@@ -23,33 +36,47 @@ describe('op table', () => {
         assert.ok(values.every(Number.isFinite), `${op.name} produced a non-finite value`);
         if (!op.differentiable) return;
         const result = gradCheck(op.call, inputs, op.gradCheck);
+        assert.ok(result.checked > 0, `${op.name} (${s.label}): the gradient check checks no element`);
         assert.ok(result.passed, `${op.name} (${s.label}) gradient check failed: ${JSON.stringify(result.failures.slice(0, 3))}`);
       });
     }
   }
 
-  test('every sample has a PyTorch fixture (except ops with their own randomness)', () => {
+  test('every sample has a PyTorch fixture (except ops with their own randomness), with gradients for differentiable ops', () => {
     for (const op of OP_TABLE) {
       if (op.name === 'dropout') continue;
       for (const s of op.samples) {
-        assert.ok(fixtures.some((f) => f.op === op.name && f.label === s.label), `no fixture for ${op.name} (${s.label}); regenerate op_fixtures.json`);
+        const f = fixtures.find((x) => x.op === op.name && x.label === s.label);
+        assert.ok(f, `no fixture for ${op.name} (${s.label}); regenerate op_fixtures.json`);
+        if (op.differentiable) {
+          assert.ok(f.upstream && f.grads?.some((g) => g !== null), `no PyTorch gradients for ${op.name} (${s.label}); regenerate op_fixtures.json`);
+        }
       }
     }
   });
 
   for (const f of fixtures) {
-    test(`${f.op} (${f.label}) matches PyTorch`, () => {
+    test(`${f.op} (${f.label}) matches PyTorch: forward${f.grads ? ' and gradients' : ''}`, () => {
       const op = OP_TABLE.find((o) => o.name === f.op);
       assert.ok(op, `fixture for unknown op ${f.op}`);
-      const inputs = f.inputs.map((i) => fromArray(i.dtype === 'int32' ? Int32Array.from(i.data) : Float64Array.from(i.data), i.shape));
+      const inputs = f.inputs.map((x, i) => fixtureTensor(x, { requiresGrad: (f.grads?.[i] ?? null) !== null }));
       const out: Tensor = op.call(...inputs);
-      assert.deepEqual(out.shape, f.output.shape);
-      const got = out.dataSync();
-      f.output.data.forEach((want, k) => {
-        assert.ok(Math.abs(got[k] - want) <= 1e-9 + 1e-7 * Math.abs(want), `${f.op} (${f.label}) element ${k}: got ${got[k]}, PyTorch ${want}`);
+      assertClose(out, fixtureTensor(f.output), { ...TOL, label: `${f.op} (${f.label}) output` });
+      if (!f.grads) return;
+      out.backward(fixtureTensor(f.upstream!));
+      f.grads.forEach((want, i) => {
+        if (want === null) return;
+        // no gradient at all is a zero gradient (PyTorch's None is written as zeros)
+        const got = inputs[i].grad ?? zeros(inputs[i].shape, { dtype: 'float64' });
+        assertClose(got, fixtureTensor(want), { ...TOL, label: `${f.op} (${f.label}) gradient of input ${i}` });
       });
     });
   }
+
+  test('embedding\'s sample looks up its padding row, so that its zero gradient is tested', () => {
+    const op = OP_TABLE.find((o) => o.name === 'embedding')!;
+    for (const s of op.samples) assert.ok(Array.from(s.inputs(new Generator(42))[0].dataSync()).includes(0), s.label);
+  });
 
   test('dropout zeroes about p of the elements and scales the rest by 1/(1-p)', () => {
     const op = OP_TABLE.find((o) => o.name === 'dropout')!;

@@ -8,7 +8,8 @@ import {
   SequentialLR, SGD, StepLR, type LrLambda, type Optimizer,
 } from '../../src/optim/index.js';
 import { tensor, zeros } from '../../src/tensor/creation.js';
-import { assertClose, fixtures } from './fixtures.js';
+import { fixtures } from './fixtures.js';
+import { assertClose } from '../helpers/assert-close.js';
 
 // the same functions as LAMBDAS in gen_optim_fixtures.py
 const LAMBDAS: Record<string, LrLambda> = {
@@ -53,7 +54,7 @@ for (const c of fixtures.schedulers) {
       lrs.push(sched.getLastLr());
       assert.deepEqual(sched.getLastLr(), opt.paramGroups.map((g) => g.lr), 'getLastLr reports the groups\' lr');
     }
-    lrs.forEach((got, k) => assertClose(got, c.lrs[k], 1e-12, 1e-15, `epoch ${k}`));
+    lrs.forEach((got, k) => assertClose(got, c.lrs[k], { rtol: 1e-12, atol: 1e-15, label: `epoch ${k}` }));
   });
 
   test(`${c.scheduler} ${c.name}: resumes from a state dict (through JSON) as if never stopped`, () => {
@@ -82,7 +83,7 @@ for (const c of fixtures.plateau) {
     assert.deepEqual(sched.getLastLr(), c.groupLrs);
     c.metrics.forEach((m, k) => {
       sched.step(m);
-      assertClose(sched.getLastLr(), c.lrs[k], 1e-12, 0, `epoch ${k + 1}`);
+      assertClose(sched.getLastLr(), c.lrs[k], { rtol: 1e-12, atol: 0, label: `epoch ${k + 1}` });
     });
   });
 }
@@ -102,7 +103,7 @@ test('ReduceLROnPlateau: state dict round trip through JSON, before and after th
   sched2.loadStateDict(saved.sched);
   c.metrics.slice(9).forEach((m, k) => {
     sched2.step(m);
-    assertClose(sched2.getLastLr(), c.lrs[9 + k], 1e-12, 0, `epoch ${10 + k}`);
+    assertClose(sched2.getLastLr(), c.lrs[9 + k], { rtol: 1e-12, atol: 0, label: `epoch ${10 + k}` });
   });
 
   const fresh = new ReduceLROnPlateau(makeOptimizer([0.1]));
@@ -128,7 +129,7 @@ test('SequentialLR: linear warm-up, then cosine from the peak', () => {
   // warm-up: 0.1 + 0.9 * t / 4 for t < 4; then 0.5 * (1 + cos(pi * (t - 4) / 6))
   const expected = [0, 1, 2, 3].map((t) => 0.1 + 0.9 * t / 4)
     .concat([4, 5, 6, 7, 8, 9, 10].map((t) => 0.5 * (1 + Math.cos(Math.PI * (t - 4) / 6))));
-  assertClose(lrs, expected, 1e-12, 1e-15, 'lr');
+  assertClose(lrs, expected, { rtol: 1e-12, atol: 1e-15, label: 'lr' });
 });
 
 test('schedulers record initialLr in the param groups, and resuming with lastEpoch needs it', () => {

@@ -8,7 +8,9 @@ import { manualSeed } from '../../src/tensor/random.js';
 import { scaledDotProductAttention, matmulNT, matmul, transpose } from '../../src/ops/index.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import type { Module } from '../../src/nn/module.js';
-import { assertClose, fixtureCase, stateDictOf, toTensor, weightedSum } from './fixtures.js';
+import { fixtureCase, stateDictOf, weightedSum } from './fixtures.js';
+import { fixtureTensor, isFloatingFixture } from '../helpers/fixtures.js';
+import { assertClose } from '../helpers/assert-close.js';
 
 function checkCase(name: string, build: (cfg: Record<string, unknown>) => Module, run: (m: Module, inputs: Record<string, Tensor>) => Record<string, Tensor>) {
   // float64 (exact arithmetic check, 1e-6) and float32 (what training runs, on the current backend, 1e-4)
@@ -20,18 +22,18 @@ function checkCase(name: string, build: (cfg: Record<string, unknown>) => Module
       if (dtype === 'float32') m.float();
       m.loadStateDict(stateDictOf(c));
       const inputs = Object.fromEntries(Object.entries(c.inputs).map(([k, v]) => {
-        const t = toTensor(v);
-        if (v.dtype === 'int32') return [k, t];
+        const t = fixtureTensor(v);
+        if (!isFloatingFixture(v)) return [k, t];
         const cast = dtype === 'float32' ? t.float() : t;
         return [k, k.includes('mask') ? cast : cast.requiresGrad_()];
       }));
       const outs = run(m, inputs);
-      for (const [k, want] of Object.entries(c.outputs)) assertClose(outs[k], want, `${name} ${k}`, tol);
+      for (const [k, want] of Object.entries(c.outputs)) assertClose(outs[k], fixtureTensor(want), { rtol: tol, atol: tol, label: `${name} ${k}` });
       weightedSum(c, outs).backward();
       const params = new Map(m.namedParameters());
       for (const [k, want] of Object.entries(c.grads)) {
         const [kind, key] = [k.slice(0, k.indexOf('.')), k.slice(k.indexOf('.') + 1)];
-        assertClose(kind === 'input' ? inputs[key].grad : params.get(key)!.grad, want, `${name} grad ${k}`, tol);
+        assertClose(kind === 'input' ? inputs[key].grad : params.get(key)!.grad, fixtureTensor(want), { rtol: tol, atol: tol, label: `${name} grad ${k}` });
       }
     });
   }
@@ -70,8 +72,7 @@ describe('attention op', () => {
   test('matmulNT equals matmul with a transposed copy, including a shared right operand', () => {
     manualSeed(6);
     const a = randn([2, 3, 5]), b = randn([2, 4, 5]), w = randn([4, 5]);
-    const close = (x: Tensor, y: Tensor) => x.dataSync().forEach((v, i) => assert.ok(Math.abs(v - y.dataSync()[i]) < 1e-5));
-    close(matmulNT(a, b), matmul(a, transpose(b)));
-    close(matmulNT(a, w), matmul(a, transpose(w)));
+    assertClose(matmulNT(a, b), matmul(a, transpose(b)), { rtol: 0, atol: 1e-5 });
+    assertClose(matmulNT(a, w), matmul(a, transpose(w)), { rtol: 0, atol: 1e-5 });
   });
 });

@@ -1,61 +1,38 @@
-// Loads the PyTorch reference cases of test/fixtures/sequence (gen_sequence_fixtures.py) and
-// compares myelin's outputs and gradients with them.
-import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { fromArray } from '../../src/tensor/creation.js';
+// The PyTorch reference cases of test/fixtures/sequence (gen_sequence_fixtures.py), read with
+// the shared fixture reader.
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { add, mul, sum } from '../../src/ops/index.js';
+import { fixtureTensor, readFixture, type FixtureTensor } from '../helpers/fixtures.js';
 
-export interface TensorJson { shape: number[]; dtype: 'float64' | 'int32'; data: (number | string)[] }
 export interface FixtureCase {
   name: string;
   config: Record<string, unknown>;
-  params: Record<string, TensorJson>;
-  inputs: Record<string, TensorJson>;
-  outputs: Record<string, TensorJson>;
-  cotangents: Record<string, TensorJson>;
-  grads: Record<string, TensorJson>;
+  params: Record<string, FixtureTensor>;
+  inputs: Record<string, FixtureTensor>;
+  outputs: Record<string, FixtureTensor>;
+  cotangents: Record<string, FixtureTensor>;
+  grads: Record<string, FixtureTensor>;
 }
 
-const file = new URL('../../../test/fixtures/sequence/sequence_fixtures.json', import.meta.url);
 let cached: FixtureCase[] | null = null;
 
 export function fixtureCase(name: string): FixtureCase {
-  cached ??= (JSON.parse(readFileSync(file, 'utf8')) as { cases: FixtureCase[] }).cases;
+  cached ??= readFixture<{ cases: FixtureCase[] }>('sequence/sequence_fixtures.json').cases;
   const c = cached.find((x) => x.name === name);
   if (!c) throw new Error(`no fixture case ${name}; regenerate sequence_fixtures.json`);
   return c;
 }
 
-export function toTensor(j: TensorJson, requiresGrad = false): Tensor {
-  const values = j.data.map((v) => (typeof v === 'string' ? Number(v.replace('inf', 'Infinity')) : v));
-  return j.dtype === 'int32' ? fromArray(Int32Array.from(values), j.shape) : fromArray(Float64Array.from(values), j.shape, { requiresGrad });
-}
-
 export function stateDictOf(c: FixtureCase): Map<string, Tensor> {
-  return new Map(Object.entries(c.params).map(([k, v]) => [k, toTensor(v)]));
+  return new Map(Object.entries(c.params).map(([k, v]) => [k, fixtureTensor(v)]));
 }
 
 /** sum_i <output_i, cotangent_i>, the scalar whose gradients the fixture holds. */
 export function weightedSum(c: FixtureCase, outputs: Record<string, Tensor>): Tensor {
   let total: Tensor | null = null;
   for (const [k, cot] of Object.entries(c.cotangents)) {
-    const term = sum(mul(outputs[k], toTensor(cot)));
+    const term = sum(mul(outputs[k], fixtureTensor(cot)));
     total = total ? add(total, term) : term;
   }
   return total!;
-}
-
-/** Largest |got - want| over all elements, asserting shapes match and every error is within tol. */
-export function assertClose(got: Tensor | null, want: TensorJson, what: string, tol = 1e-6): number {
-  assert.ok(got, `${what}: missing`);
-  assert.deepEqual([...got.shape], want.shape, `${what}: shape`);
-  const g = got.dataSync();
-  let maxErr = 0;
-  (want.data as number[]).forEach((w, i) => {
-    const err = Math.abs(g[i] - w);
-    maxErr = Math.max(maxErr, err);
-    assert.ok(err <= tol * Math.max(1, Math.abs(w)), `${what}[${i}]: myelin ${g[i]}, PyTorch ${w}`);
-  });
-  return maxErr;
 }

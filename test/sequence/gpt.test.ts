@@ -4,7 +4,12 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { GPT, loadGptStateDict, gptLr, sampleToken, generateTokens } from '../../src/models/gpt.js';
 import { Generator } from '../../src/tensor/random.js';
-import { assertClose, fixtureCase, stateDictOf, toTensor } from './fixtures.js';
+import { fixtureCase, stateDictOf } from './fixtures.js';
+import { fixtureTensor } from '../helpers/fixtures.js';
+import { assertClose } from '../helpers/assert-close.js';
+
+/** float64 against PyTorch's float64. */
+const TOL = { rtol: 1e-6, atol: 1e-6 };
 
 describe('GPT', () => {
   test('the twin architecture: logits, loss and every gradient match PyTorch (tied head included)', () => {
@@ -14,24 +19,24 @@ describe('GPT', () => {
     model.double();
     loadGptStateDict(model, stateDictOf(c));
     assert.equal(model.head.weight, model.wte.weight, 'head tied to the token embedding');
-    const idx = toTensor(c.inputs.idx), tgt = toTensor(c.inputs.targets);
-    assertClose(model.forward(idx), c.outputs.logits, 'logits');
+    const idx = fixtureTensor(c.inputs.idx), tgt = fixtureTensor(c.inputs.targets);
+    assertClose(model.forward(idx), fixtureTensor(c.outputs.logits), { ...TOL, label: 'logits' });
     const loss = model.loss(idx, tgt);
-    assertClose(loss, c.outputs.loss, 'loss');
+    assertClose(loss, fixtureTensor(c.outputs.loss), { ...TOL, label: 'loss' });
     loss.backward();
     const params = new Map(model.namedParameters());
     for (const [k, want] of Object.entries(c.grads)) {
       const name = k.slice('param.'.length).replace(/(ln1|ln2|lnf)\.w$/, '$1.weight');
-      assertClose(params.get(name)!.grad, want, `grad ${name}`);
+      assertClose(params.get(name)!.grad, fixtureTensor(want), { ...TOL, label: `grad ${name}` });
     }
   });
 
   test('learning rate: linear warm-up from 0, cosine to 1e-4 at 2000, then flat', () => {
     assert.equal(gptLr(0), 0);
-    assert.ok(Math.abs(gptLr(50) - 5e-4) < 1e-12);
-    assert.ok(Math.abs(gptLr(100) - 1e-3) < 1e-12);
-    assert.ok(Math.abs(gptLr(1050) - 5.5e-4) < 1e-12);
-    assert.ok(Math.abs(gptLr(2000) - 1e-4) < 1e-12);
+    assertClose(gptLr(50), 5e-4, { rtol: 0, atol: 1e-12 });
+    assertClose(gptLr(100), 1e-3, { rtol: 0, atol: 1e-12 });
+    assertClose(gptLr(1050), 5.5e-4, { rtol: 0, atol: 1e-12 });
+    assertClose(gptLr(2000), 1e-4, { rtol: 0, atol: 1e-12 });
     assert.equal(gptLr(2500), 1e-4);
   });
 

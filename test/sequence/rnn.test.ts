@@ -7,7 +7,9 @@ import { fromArray, randn, zeros } from '../../src/tensor/creation.js';
 import { manualSeed } from '../../src/tensor/random.js';
 import { noGrad } from '../../src/autograd/grad-mode.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
-import { assertClose, fixtureCase, stateDictOf, toTensor, weightedSum } from './fixtures.js';
+import { fixtureCase, stateDictOf, weightedSum } from './fixtures.js';
+import { fixtureTensor } from '../helpers/fixtures.js';
+import { assertClose } from '../helpers/assert-close.js';
 import { LstmClassifier } from '../../src/models/lstm.js';
 
 function checkCase(name: string, build: (cfg: Record<string, unknown>) => LSTM | GRU, run: (m: LSTM | GRU, inputs: Record<string, Tensor>) => Record<string, Tensor>) {
@@ -19,15 +21,15 @@ function checkCase(name: string, build: (cfg: Record<string, unknown>) => LSTM |
       assert.deepEqual([...m.stateDict().keys()], Object.keys(c.params), 'state-dict names and order');
       if (dtype === 'float32') m.float();
       m.loadStateDict(stateDictOf(c));
-      const inputs = Object.fromEntries(Object.entries(c.inputs).map(([k, v]) => [k, dtype === 'float32' ? toTensor(v).float().requiresGrad_() : toTensor(v, true)]));
+      const inputs = Object.fromEntries(Object.entries(c.inputs).map(([k, v]) => [k, dtype === 'float32' ? fixtureTensor(v, { dtype: 'float32', requiresGrad: true }) : fixtureTensor(v, { requiresGrad: true })]));
       const outs = run(m, inputs);
-      for (const [k, want] of Object.entries(c.outputs)) assertClose(outs[k], want, `${name} ${k}`, tol);
+      for (const [k, want] of Object.entries(c.outputs)) assertClose(outs[k], fixtureTensor(want), { rtol: tol, atol: tol, label: `${name} ${k}` });
       weightedSum(c, outs).backward();
       const params = new Map(m.namedParameters());
       for (const [k, want] of Object.entries(c.grads)) {
         const [kind, key] = [k.slice(0, k.indexOf('.')), k.slice(k.indexOf('.') + 1)];
         const got = kind === 'input' ? inputs[key].grad : params.get(key)!.grad;
-        assertClose(got, want, `${name} grad ${k}`, tol);
+        assertClose(got, fixtureTensor(want), { rtol: tol, atol: tol, label: `${name} grad ${k}` });
       }
     });
   }
@@ -103,7 +105,7 @@ describe('recurrent layers', () => {
     for (let a = 0; a < 4; a++) for (let b = 0; b < 4; b++) {
       let s = 0;
       for (let i = 0; i < 12; i++) s += d[i * 4 + a] * d[i * 4 + b];
-      assert.ok(Math.abs(s - (a === b ? 1 : 0)) < 1e-5, `columns ${a},${b}: ${s}`);
+      assertClose(s, a === b ? 1 : 0, { rtol: 0, atol: 1e-5, label: `columns ${a},${b}` });
     }
   });
 

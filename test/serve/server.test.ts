@@ -15,6 +15,7 @@ import { fromArray } from '../../src/tensor/creation.js';
 import { fashionMnist } from '../../src/data/datasets.js';
 import { loadMnistLike } from '../../src/data/mnist-files.js';
 import { get, hasFashion, metric, mlpRawTestSet, post, trainCnn, trainMlp, FASHION } from './helpers.js';
+import { assertClose } from '../helpers/assert-close.js';
 
 let mlpDir: string;
 let server: InferenceServer;
@@ -61,7 +62,7 @@ test('served predictions (raw features in, standardised by the server) equal Tra
     for (const p of r.json.predictions) {
       got.push(p.logits);
       assert.equal(p.label, config.labels![p.class]);
-      assert.ok(Math.abs(p.probabilities.reduce((a: number, b: number) => a + b, 0) - 1) < 1e-5);
+      assertClose(p.probabilities.reduce((a: number, b: number) => a + b, 0), 1, { rtol: 0, atol: 1e-5, label: 'probabilities sum to 1' });
     }
   }
   assert.equal(got.length, rows.length);

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import {
   tensor, fromArray, scalar, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye,
 } from '../../src/tensor/creation.js';
+import { assertClose } from '../helpers/assert-close.js';
 
 const f32 = (v: number) => Math.fround(v);
 
@@ -204,7 +205,7 @@ describe('arange', () => {
     // torch.arange(0, 1, 0.1) has 10 elements
     const tenth = arange(0, 1, 0.1);
     assert.equal(tenth.size, 10);
-    Array.from(tenth.dataSync()).forEach((v, i) => assert.ok(Math.abs(v - i / 10) < 1e-6, `element ${i}: ${v}`));
+    assertClose(tenth, Array.from({ length: tenth.size }, (_, i) => i / 10), { rtol: 0, atol: 1e-6 });
   });
 
   test('empty ranges', () => {
@@ -238,7 +239,7 @@ describe('linspace and eye', () => {
     const v = t.dataSync();
     assert.equal(v[0], f32(0.1));
     assert.equal(v[6], f32(0.7));
-    for (let i = 0; i < 7; i++) assert.ok(Math.abs(v[i] - (0.1 + 0.1 * i)) < 1e-6);
+    assertClose(Array.from(v).slice(0, 7), Array.from({ length: 7 }, (_, i) => 0.1 + 0.1 * i), { rtol: 0, atol: 1e-6 });
     assert.equal(t.dtype, 'float32');
   });
 

@@ -5,8 +5,10 @@ import {
   perplexity, precisionRecallF1, rocAuc, rocAucOvr, rocCurve,
 } from '../../src/train/metrics.js';
 import { mulberry32 as rng } from '../helpers/prng.js';
+import { assertClose } from '../helpers/assert-close.js';
 
-const close = (a: number, b: number, tol = 1e-12) => assert.ok(Math.abs(a - b) <= tol, `${a} != ${b}`);
+/** The metrics are ratios of small counts: equal up to rounding. */
+const TOL = { rtol: 0, atol: 1e-12 };
 
 // The definition of ROC AUC that does not go through a curve: P(score of a random positive >
 // score of a random negative), ties counting 1/2 (the Mann-Whitney U statistic / (P * N)).
@@ -46,14 +48,14 @@ test('precisionRecallF1 binary, hand-computed', () => {
   const pred = [1, 0, 1, 1, 1, 0, 1, 0];
   // class 1: tp = 3 (idx 0,2,6), fp = 2 (idx 3,4), fn = 1 (idx 1)
   const r = precisionRecallF1(pred, target, { numClasses: 2, average: 'binary' });
-  close(r.precision, 3 / 5);
-  close(r.recall, 3 / 4);
-  close(r.f1, 2 / 3); // 2 * 0.6 * 0.75 / 1.35
+  assertClose(r.precision, 3 / 5, TOL);
+  assertClose(r.recall, 3 / 4, TOL);
+  assertClose(r.f1, 2 / 3, TOL); // 2 * 0.6 * 0.75 / 1.35
   // class 0: tp = 2 (idx 5,7), predicted 0 three times, truly 0 four times
   const r0 = precisionRecallF1(pred, target, { numClasses: 2, average: 'binary', positiveLabel: 0 });
-  close(r0.precision, 2 / 3);
-  close(r0.recall, 1 / 2);
-  close(r0.f1, 4 / 7);
+  assertClose(r0.precision, 2 / 3, TOL);
+  assertClose(r0.recall, 1 / 2, TOL);
+  assertClose(r0.f1, 4 / 7, TOL);
   assert.deepEqual(r.perClass.support, [4, 4]);
   assert.throws(() => precisionRecallF1([0, 2], [0, 1], { numClasses: 3, average: 'binary' }), /average 'binary' needs numClasses <= 2/);
   assert.throws(() => precisionRecallF1([0, 1], [0, 1], { numClasses: 2, average: 'binary', positiveLabel: 2 }), /positiveLabel 2 is out of range/);
@@ -64,18 +66,18 @@ test('precisionRecallF1 multi-class, hand-computed macro and micro', () => {
   const pred = [0, 1, 1, 1, 0, 2];
   // class 0: P 1/2 R 1/2 F 1/2; class 1: P 2/3 R 1 F 4/5; class 2: P 1 R 1/2 F 2/3
   const none = precisionRecallF1(pred, target, { numClasses: 3, average: 'none' });
-  [1 / 2, 2 / 3, 1].forEach((v, c) => close(none.perClass.precision[c], v));
-  [1 / 2, 1, 1 / 2].forEach((v, c) => close(none.perClass.recall[c], v));
-  [1 / 2, 4 / 5, 2 / 3].forEach((v, c) => close(none.perClass.f1[c], v));
+  [1 / 2, 2 / 3, 1].forEach((v, c) => assertClose(none.perClass.precision[c], v, TOL));
+  [1 / 2, 1, 1 / 2].forEach((v, c) => assertClose(none.perClass.recall[c], v, TOL));
+  [1 / 2, 4 / 5, 2 / 3].forEach((v, c) => assertClose(none.perClass.f1[c], v, TOL));
   assert.ok(Number.isNaN(none.f1));
   const macro = precisionRecallF1(pred, target, { numClasses: 3, average: 'macro' });
-  close(macro.precision, 13 / 18);
-  close(macro.recall, 2 / 3);
-  close(macro.f1, 59 / 90);
+  assertClose(macro.precision, 13 / 18, TOL);
+  assertClose(macro.recall, 2 / 3, TOL);
+  assertClose(macro.f1, 59 / 90, TOL);
   const micro = precisionRecallF1(pred, target, { numClasses: 3, average: 'micro' });
-  close(micro.precision, 4 / 6);
-  close(micro.recall, 4 / 6);
-  close(micro.f1, 4 / 6);
+  assertClose(micro.precision, 4 / 6, TOL);
+  assertClose(micro.recall, 4 / 6, TOL);
+  assertClose(micro.f1, 4 / 6, TOL);
 });
 
 test('precisionRecallF1: zero division gives 0, absent classes are left out of macro', () => {
@@ -83,9 +85,9 @@ test('precisionRecallF1: zero division gives 0, absent classes are left out of m
   // class 0: P 1/3 R 1 F 1/2; classes 1, 2 never predicted: all 0; class 3 absent everywhere.
   assert.deepEqual(r.perClass.precision.slice(1), [0, 0, 0]);
   assert.deepEqual(r.perClass.f1.slice(1), [0, 0, 0]);
-  close(r.precision, 1 / 9);
-  close(r.recall, 1 / 3);
-  close(r.f1, 1 / 6);
+  assertClose(r.precision, 1 / 9, TOL);
+  assertClose(r.recall, 1 / 3, TOL);
+  assertClose(r.f1, 1 / 6, TOL);
 });
 
 test('precisionRecallF1 on random data: micro-F1 = accuracy, macro = mean of per-class', () => {
@@ -96,17 +98,17 @@ test('precisionRecallF1 on random data: micro-F1 = accuracy, macro = mean of per
   const pred = Int32Array.from(target, (t) => (rand() < 0.6 ? t : Math.floor(rand() * k)));
   const micro = precisionRecallF1(pred, target, { numClasses: k, average: 'micro' });
   const acc = accuracy(pred, target);
-  close(micro.f1, acc);
-  close(micro.precision, acc);
-  close(micro.recall, acc);
+  assertClose(micro.f1, acc, TOL);
+  assertClose(micro.precision, acc, TOL);
+  assertClose(micro.recall, acc, TOL);
   const macro = precisionRecallF1(pred, target, { numClasses: k, average: 'macro' });
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  close(macro.precision, mean(macro.perClass.precision));
-  close(macro.recall, mean(macro.perClass.recall));
-  close(macro.f1, mean(macro.perClass.f1));
+  assertClose(macro.precision, mean(macro.perClass.precision), TOL);
+  assertClose(macro.recall, mean(macro.perClass.recall), TOL);
+  assertClose(macro.f1, mean(macro.perClass.f1), TOL);
   // Per-class recall from the confusion matrix: diagonal over row sum.
   const { matrix } = confusionMatrix(pred, target, k);
-  matrix.forEach((row, c) => close(macro.perClass.recall[c], row[c] / row.reduce((a, b) => a + b, 0)));
+  matrix.forEach((row, c) => assertClose(macro.perClass.recall[c], row[c] / row.reduce((a, b) => a + b, 0), TOL));
 });
 
 test('rocCurve: hand example with one point per distinct threshold', () => {
@@ -114,7 +116,7 @@ test('rocCurve: hand example with one point per distinct threshold', () => {
   assert.deepEqual(roc.fpr, [0, 0, 0.5, 0.5, 1]);
   assert.deepEqual(roc.tpr, [0, 0.5, 0.5, 1, 1]);
   assert.deepEqual(roc.thresholds, [Infinity, Math.fround(0.8), Math.fround(0.4), Math.fround(0.35), Math.fround(0.1)]);
-  close(rocAuc([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1]), 0.75);
+  assertClose(rocAuc([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1]), 0.75, TOL);
 });
 
 test('rocCurve: tied scores move together (diagonal step), AUC counts ties as 1/2', () => {
@@ -124,7 +126,7 @@ test('rocCurve: tied scores move together (diagonal step), AUC counts ties as 1/
   assert.deepEqual(roc.fpr, [0, 0, 0.5, 1]);
   assert.deepEqual(roc.tpr, [0, 0.5, 1, 1]);
   // pairs (pos, neg): (.5,.5) 1/2, (.5,.2) 1, (.9,.5) 1, (.9,.2) 1 -> 3.5 / 4
-  close(rocAuc([0.5, 0.5, 0.2, 0.9], [1, 0, 0, 1]), 0.875);
+  assertClose(rocAuc([0.5, 0.5, 0.2, 0.9], [1, 0, 0, 1]), 0.875, TOL);
   assert.equal(rocAuc([1, 1, 1, 1], [0, 1, 0, 1]), 0.5);
 });
 
@@ -143,7 +145,7 @@ test('rocAuc equals the pairwise (Mann-Whitney) probability on random data with 
     const target = Int32Array.from({ length: n }, (_, i) => (i < 2 ? i : rand() < 0.3 ? 1 : 0));
     // Positives score higher on average; rounding to 1 decimal makes many ties.
     const scores = Float32Array.from(target, (t) => Math.round((rand() + 0.3 * t) * 10) / 10);
-    close(rocAuc(scores, target), pairwiseAuc(scores, target), 1e-9);
+    assertClose(rocAuc(scores, target), pairwiseAuc(scores, target), { rtol: 0, atol: 1e-9 });
     const { fpr, tpr, thresholds } = rocCurve(scores, target);
     assert.equal(fpr[0], 0);
     assert.equal(tpr[0], 0);
@@ -178,8 +180,8 @@ test('rocAucOvr is the mean of one-vs-rest pairwise AUCs; flat and row inputs ag
     expected += pairwiseAuc(col, Array.from(target, (t) => (t === c ? 1 : 0)));
   }
   expected /= k;
-  close(rocAucOvr(flat, target, k), expected, 1e-9);
-  close(rocAucOvr(rows.map((r) => Float32Array.from(r)), target, k), expected, 1e-9);
+  assertClose(rocAucOvr(flat, target, k), expected, { rtol: 0, atol: 1e-9 });
+  assertClose(rocAucOvr(rows.map((r) => Float32Array.from(r)), target, k), expected, { rtol: 0, atol: 1e-9 });
 });
 
 test('rocAucOvr: a class absent from target is an error unless skipped', () => {
@@ -192,10 +194,10 @@ test('rocAucOvr: a class absent from target is an error unless skipped', () => {
 });
 
 test('regression errors and perplexity', () => {
-  close(meanSquaredError([1, 2, 3], Float32Array.from([1, 4, 0])), 13 / 3);
-  close(meanAbsoluteError([1, 2, 3], [1, 4, 0]), 5 / 3);
+  assertClose(meanSquaredError([1, 2, 3], Float32Array.from([1, 4, 0])), 13 / 3, TOL);
+  assertClose(meanAbsoluteError([1, 2, 3], [1, 4, 0]), 5 / 3, TOL);
   assert.throws(() => meanSquaredError([1, 2], [1]), /meanSquaredError: length mismatch/);
-  close(perplexity(Math.log(10)), 10, 1e-12);
+  assertClose(perplexity(Math.log(10)), 10, { rtol: 0, atol: 1e-12 });
   assert.equal(perplexity(0), 1);
   assert.throws(() => perplexity(-1), /meanNll must be a non-negative number/);
 });
@@ -207,21 +209,21 @@ test('classificationReport: binary headline scores the positive class and adds A
   const rep = classificationReport(pred, target, { numClasses: 2, classNames: ['neg', 'pos'], scores });
   assert.equal(rep.average, 'binary');
   assert.equal(rep.accuracy, 5 / 8);
-  close(rep.precision, 3 / 5);
-  close(rep.recall, 3 / 4);
-  close(rep.rocAuc!, pairwiseAuc(scores, target));
+  assertClose(rep.precision, 3 / 5, TOL);
+  assertClose(rep.recall, 3 / 4, TOL);
+  assertClose(rep.rocAuc!, pairwiseAuc(scores, target), TOL);
   assert.deepEqual(rep.confusionMatrix, [[2, 2], [1, 3]]);
   assert.deepEqual(rep.perClass.map((p) => [p.name, p.support]), [['neg', 4], ['pos', 4]]);
   // Both columns of [n, 2] probabilities give the same AUC as the positive column alone.
   const twoCols = scores.flatMap((s) => [1 - s, s]);
-  close(classificationReport(pred, target, { numClasses: 2, scores: twoCols }).rocAuc!, rep.rocAuc!);
+  assertClose(classificationReport(pred, target, { numClasses: 2, scores: twoCols }).rocAuc!, rep.rocAuc!, TOL);
   assert.deepEqual(JSON.parse(JSON.stringify(rep)), rep);
 });
 
 test('classificationReport: multi-class uses macro averages', () => {
   const rep = classificationReport([0, 1, 1, 1, 0, 2], [0, 0, 1, 1, 2, 2], { numClasses: 3 });
   assert.equal(rep.average, 'macro');
-  close(rep.f1, 59 / 90);
+  assertClose(rep.f1, 59 / 90, TOL);
   assert.equal(rep.perClass[2].name, '2');
   assert.equal(rep.rocAuc, undefined);
   assert.throws(() => classificationReport([0], [0], { numClasses: 3, classNames: ['a'] }), /classNames has 1 names, numClasses is 3/);

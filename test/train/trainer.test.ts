@@ -19,6 +19,7 @@ import { Standardizer } from '../../src/data/transforms.js';
 import { manualSeed } from '../../src/tensor/random.js';
 import { randn, fromArray } from '../../src/tensor/creation.js';
 import { saveCheckpoint, loadCheckpoint } from '../../src/io/checkpoint.js';
+import { assertClose } from '../helpers/assert-close.js';
 
 function irisData(): TensorDataset {
   const d = iris();
@@ -71,7 +72,7 @@ test('EarlyStopping stops when the monitored metric stops improving and restores
   const losses = history.epochs.map((e) => e.val_loss);
   assert.equal(stopper.best, Math.min(...losses));
   const restored = trainer.evaluate(data).loss;
-  assert.ok(Math.abs(restored - stopper.best) < 1e-5, `restored loss ${restored} vs best ${stopper.best}`);
+  assertClose(restored, stopper.best, { rtol: 0, atol: 1e-5, label: 'restored loss against the best' });
 });
 
 test('LR scheduler callback steps once per epoch (logs show the lr each epoch trained with)', async () => {
