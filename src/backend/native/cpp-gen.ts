@@ -21,7 +21,7 @@ function readerCall(a: ArgSpec): string {
     case 'tensor': return `r.tensor(${a.name}, "${a.name}", ${a.optional});`;
     case 'enum': return `${a.name} = r.code("${a.name}", ${a.values.length});`;
     case 'shape': return `r.shape(${a.name}, "${a.name}");`;
-    case 'params': return Object.entries(a.fields).map(([f, spec]) => `${a.name}.${f} = r.${readFn(fieldKind(spec))}("${f}");`).join(' ');
+    case 'params': return `${a.name}.read(r);`;
     default: return `${a.name} = r.${readFn(a.kind)}("${a.name}");`;
   }
 }
@@ -53,18 +53,17 @@ function kernelStruct(name: string, spec: KernelSpec): string[] {
   const variantValue = variant === null ? '0' : spec.args[variant.index].kind === 'enum' ? spec.args[variant.index].name :
     `(${spec.args[variant.index].name} ? 1 : 0)`;
   const tensors = spec.args.filter((a) => a.kind === 'tensor').map((a) => a.name);
+  // one line per part: the structs differ in their arguments, not in their scaffolding
   return [
     `// ${name}(${signature})`,
     `struct ${structName(name)} {`,
-    `  static constexpr const char* kName = "${name}";`,
-    `  static constexpr int kTensors = ${tensors.length};`,
-    ...spec.args.map((a) => `  ${memberDecl(a)}`),
-    '  template <class R>',
-    '  void read(R& r) {',
-    ...spec.args.map((a) => `    ${readerCall(a)}`),
-    `    static const uint64_t kDtypes[] = {${keys.length === 0 ? '0' : keys.join(', ')}};`,
-    `    r.dtypes(kDtypes, ${keys.length}, {${tensors.map((t) => `&${t}`).join(', ')}}, ${variantValue});`,
-    ...checks,
+    `  static constexpr const char* kName = "${name}"; static constexpr int kTensors = ${tensors.length};`,
+    `  ${spec.args.map(memberDecl).join(' ')}`,
+    `  template <class R> void read(R& r) {`,
+    `    ${spec.args.map(readerCall).join(' ')}`,
+    `    static const uint64_t kDtypes[] = {${keys.length === 0 ? '0' : keys.join(', ')}};` +
+      ` r.dtypes(kDtypes, ${keys.length}, {${tensors.map((t) => `&${t}`).join(', ')}}, ${variantValue});`,
+    ...(checks.length > 0 ? [`    ${checks.map((c) => c.trim()).join(' ')}`] : []),
     '  }',
     '};',
     `void run(const ${structName(name)}& a);`,
@@ -107,8 +106,12 @@ export function generateKernelHeader(): string {
     'namespace myelin {',
     'namespace binding {',
     '',
-    ...[...paramTypes.values()].map((p) => `struct ${p.typeName} { ${Object.entries(p.fields)
-      .map(([f, s]) => `${cppType(fieldKind(s))} ${f};`).join(' ')} };`),
+    ...[...paramTypes.values()].flatMap((p) => [
+      `struct ${p.typeName} {`,
+      `  ${Object.entries(p.fields).map(([f, s]) => `${cppType(fieldKind(s))} ${f};`).join(' ')}`,
+      `  template <class R> void read(R& r) { ${Object.entries(p.fields).map(([f, spec]) => `${f} = r.${readFn(fieldKind(spec))}("${f}");`).join(' ')} }`,
+      '};',
+    ]),
     '',
     ...KERNEL_NAMES.flatMap((k) => kernelStruct(k, KERNELS[k])),
     '// every kernel, for the export table',
