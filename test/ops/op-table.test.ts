@@ -5,6 +5,9 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { OP_TABLE } from '../../src/ops/table.js';
+import { cast } from '../../src/ops/copy.js';
+import { isFloating } from '../../src/dtype/dtype.js';
+import { getBackendName } from '../../src/backend/index.js';
 import { Generator } from '../../src/tensor/random.js';
 import { fromArray, zeros } from '../../src/tensor/creation.js';
 import { gradCheck } from '../../src/autograd/gradcheck.js';
@@ -25,6 +28,8 @@ interface OpFixture {
 const fixtures = readFixture<OpFixture[]>('ops/op_fixtures.json');
 /** float64 against PyTorch's float64: the same math up to summation order. */
 const TOL = { rtol: 1e-7, atol: 1e-9 };
+/** float32 kernels against PyTorch's float64: float32 rounding of small samples. */
+const TOL32 = { rtol: 1e-4, atol: 1e-5 };
 
 describe('op table', () => {
   for (const op of OP_TABLE) {
@@ -69,6 +74,28 @@ describe('op table', () => {
         // no gradient at all is a zero gradient (PyTorch's None is written as zeros)
         const got = inputs[i].grad ?? zeros(inputs[i].shape, { dtype: 'float64' });
         assertClose(got, fixtureTensor(want), { ...TOL, label: `${f.op} (${f.label}) gradient of input ${i}` });
+      });
+    });
+  }
+
+  // The same fixtures in float32, on the backend the ops run on (native when it loads): its
+  // float32 kernels, forward and backward, against PyTorch's float64 values.
+  for (const f of fixtures) {
+    test(`${f.op} (${f.label}) in float32 on ${getBackendName()} matches PyTorch: forward${f.grads ? ' and gradients' : ''}`, () => {
+      const op = OP_TABLE.find((o) => o.name === f.op)!;
+      const inputs = f.inputs.map((x, i) => {
+        const t = fixtureTensor(x);
+        const t32 = isFloating(t.dtype) ? cast(t, 'float32') : t;
+        return (f.grads?.[i] ?? null) !== null ? t32.detach().requiresGrad_() : t32;
+      });
+      const out: Tensor = op.call(...inputs);
+      assertClose(out, fixtureTensor(f.output), { ...TOL32, label: `${f.op} (${f.label}) float32 output` });
+      if (!f.grads || !out.requiresGrad) return;
+      out.backward(cast(fixtureTensor(f.upstream!), out.dtype));
+      f.grads.forEach((want, i) => {
+        if (want === null) return;
+        const got = inputs[i].grad ?? zeros(inputs[i].shape);
+        assertClose(got, fixtureTensor(want), { ...TOL32, label: `${f.op} (${f.label}) float32 gradient of input ${i}` });
       });
     });
   }
