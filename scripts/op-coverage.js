@@ -6,9 +6,9 @@
 // `node scripts/op-coverage.js`          writes docs/ops.md
 // `node scripts/op-coverage.js --check`  exits 1 if docs/ops.md is not what it would write
 
-import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeOrCheck } from './generated-file.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => import(join(root, 'dist', 'src', p));
@@ -23,16 +23,4 @@ if (!native.backend) {
   process.exit(1);
 }
 const markdown = coverageMarkdown(defaultTargets(js, native.backend));
-const file = join(root, 'docs', 'ops.md');
-if (process.argv.includes('--check')) {
-  let current = '';
-  try { current = readFileSync(file, 'utf8'); } catch { /* missing counts as stale */ }
-  if (current !== markdown) {
-    console.error('op-coverage: docs/ops.md is stale; run node scripts/op-coverage.js');
-    process.exit(1);
-  }
-  console.log('op-coverage: docs/ops.md is up to date');
-} else {
-  writeFileSync(file, markdown);
-  console.log(`op-coverage: wrote ${file}`);
-}
+writeOrCheck('op-coverage', root, join(root, 'docs', 'ops.md'), markdown, '`npx tsc -p . && node scripts/op-coverage.js`');
