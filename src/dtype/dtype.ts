@@ -9,15 +9,15 @@
 export type DType = 'float32' | 'float64' | 'int32' | 'bfloat16';
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint16Array;
 
-/** Each dtype's storage array. */
-const ARRAYS = {
+/** Each dtype's storage array class. */
+export const DTYPE_ARRAYS = {
   float32: Float32Array, float64: Float64Array, int32: Int32Array, bfloat16: Uint16Array,
 } as const satisfies Record<DType, new (n: number) => TypedArray>;
 
-export const DTYPES = Object.keys(ARRAYS) as readonly DType[];
+export const DTYPES = Object.keys(DTYPE_ARRAYS) as readonly DType[];
 
 export function allocArray(dtype: DType, size: number): TypedArray {
-  return new ARRAYS[dtype](size);
+  return new DTYPE_ARRAYS[dtype](size);
 }
 
 /** The dtypes whose storage holds plain numbers (not bit patterns, as bfloat16's does). */

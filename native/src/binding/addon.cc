@@ -12,7 +12,8 @@
 //   version                         string: spec fingerprint, compiler, Node-API version
 //   info()                          { cpu_features, cpu, gemm_path, threads, physical_cores }
 //   setNumThreads(n), getNumThreads(), rnnCellPath()
-//   every kernel of src/backend/kernels.ts: name(tensors..., scalars: Float64Array)
+//   setScalars(buffer)              registers the Float64Array the kernels read their scalars from
+//   every kernel of src/backend/kernels.ts: name(tensors...), scalars in the registered buffer
 
 #include <cstring>
 #include <string>
@@ -130,6 +131,24 @@ MYELIN_FN(setNumThreads) {
 
 MYELIN_FN(getNumThreads) { return make_number(args.env(), myelin::get_num_threads()); }
 
+// setScalars(buffer: Float64Array): the buffer every kernel call reads its non-tensor arguments from
+MYELIN_FN(setScalars) {
+  napi_env env = args.env();
+  napi_value v = args.value(0);
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  if (v == nullptr || napi_get_typedarray_info(env, v, &type, &length, &data, nullptr, nullptr) != napi_ok ||
+      type != napi_float64_array)
+    args.fail(JsError::Type, "argument 'buffer' must be a Float64Array");
+  myelin::binding::ScalarBuffer* b = myelin::binding::scalar_buffer(env);
+  if (b->ref != nullptr) check(env, napi_delete_reference(env, b->ref));
+  check(env, napi_create_reference(env, v, 1, &b->ref));
+  b->data = static_cast<const double*>(data);
+  b->length = static_cast<int64_t>(length);
+  return nullptr;
+}
+
 // rnnCellPath(): which copy of the cell kernels runs here ("avx512", "avx2" or "portable")
 MYELIN_FN(rnnCellPath) { return make_string(args.env(), k::rnn_cell_path()); }
 
@@ -159,10 +178,15 @@ namespace {
 napi_value init(napi_env env, napi_value exports) {
   try {
     k::keep_tensor_memory();
+    // per environment: the scalar buffer (its reference dies with the environment)
+    check(env, napi_set_instance_data(env, new myelin::binding::ScalarBuffer(),
+                                      [](napi_env, void* data, void*) { delete static_cast<myelin::binding::ScalarBuffer*>(data); },
+                                      nullptr));
     const Export own[] = {{"info", js_info},
                           {"setNumThreads", js_setNumThreads},
                           {"getNumThreads", js_getNumThreads},
-                          {"rnnCellPath", js_rnnCellPath}};
+                          {"rnnCellPath", js_rnnCellPath},
+                          {"setScalars", js_setScalars}};
     auto add_all = [&](const Export* list, size_t n) {
       for (size_t i = 0; i < n; i++) {
         napi_value fn;

@@ -1,7 +1,8 @@
 // Reads a kernel call's JavaScript arguments into the kernel's argument struct
-// (kernel_spec.gen.h): the tensors are the leading arguments (typed arrays or null), everything
-// else comes from one trailing Float64Array in declaration order (src/backend/native/marshal.ts
-// writes it). Every read validates (type, integer-ness, range) and every tensor is checked against
+// (kernel_spec.gen.h): the tensors are the call's arguments (typed arrays or null), everything
+// else comes from the scalar buffer, a Float64Array registered once with setScalars and written
+// before each call in declaration order (src/backend/native/marshal.ts). Registering it once
+// spares every call a Node-API typed-array lookup. Every read validates (type, integer-ness, range) and every tensor is checked against
 // the kernel's declared dtypes and sizes, throwing a JsError that names the kernel and the
 // argument; after `read` the kernel may index its arrays freely.
 #pragma once
@@ -13,21 +14,29 @@
 #include "../kernel_spec.gen.h"
 #include "args.h"
 
+
 namespace myelin {
 namespace binding {
+
+/** The registered scalar buffer of this Node environment (main thread or worker): instance data. */
+struct ScalarBuffer {
+  napi_ref ref = nullptr;  // keeps the Float64Array alive while it is registered
+  const double* data = nullptr;
+  int64_t length = 0;
+};
+
+inline ScalarBuffer* scalar_buffer(napi_env env) {
+  void* p = nullptr;
+  return napi_get_instance_data(env, &p) == napi_ok ? static_cast<ScalarBuffer*>(p) : nullptr;
+}
 
 class Reader {
  public:
   Reader(const Args& args, int tensors) : args_(args), tensors_(tensors) {
-    napi_value v = args.value(tensors);
-    napi_typedarray_type type;
-    size_t length = 0;
-    void* data = nullptr;
-    if (v == nullptr || napi_get_typedarray_info(args.env(), v, &type, &length, &data, nullptr, nullptr) != napi_ok ||
-        type != napi_float64_array)
-      args.fail(JsError::Type, "argument " + std::to_string(tensors) + " must be the Float64Array of scalar arguments");
-    scalars_ = static_cast<const double*>(data);
-    count_ = static_cast<int64_t>(length);
+    const ScalarBuffer* b = scalar_buffer(args.env());
+    if (b == nullptr || b->data == nullptr) args.fail(JsError::Plain, "no scalar buffer: call setScalars(Float64Array) first");
+    scalars_ = b->data;
+    count_ = b->length;
   }
 
   [[noreturn]] void fail(JsError::Kind kind, const std::string& what) const { args_.fail(kind, what); }

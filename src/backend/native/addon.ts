@@ -1,6 +1,7 @@
 // The shape of the native addon (build/Release/myelin_native.node, native/src/binding) and
 // its loader. The kernels' signatures derive from their declarations (src/backend/kernels.ts):
-// the tensor arguments as typed arrays, then one Float64Array with the rest (marshal.ts). They
+// the tensor arguments as typed arrays; the rest goes through the registered scalar buffer
+// (marshal.ts). They
 // work in place on the arrays' memory and throw TypeError / RangeError on bad arguments.
 
 import { createRequire } from 'node:module';
@@ -20,8 +21,8 @@ type TensorTypes<A extends readonly unknown[]> =
     ? H extends TensorArg<string, infer Opt> ? [Opt extends true ? Storage | null : Storage, ...TensorTypes<R>] : TensorTypes<R>
     : [];
 
-/** An addon kernel: the tensors, then every other argument packed in a Float64Array (marshal.ts). */
-export type AddonKernel<S> = S extends KernelSpec<infer A> ? (...args: [...TensorTypes<A>, Float64Array]) => void : never;
+/** An addon kernel: the tensors; every other argument is in the registered scalar buffer (marshal.ts). */
+export type AddonKernel<S> = S extends KernelSpec<infer A> ? (...args: TensorTypes<A>) => void : never;
 
 export type NativeAddon = {
   specFingerprint: string;
@@ -29,6 +30,8 @@ export type NativeAddon = {
   info(): { cpu_features: string; cpu: string; gemm_path: string; threads: number; physical_cores: number };
   setNumThreads(n: number): number;
   getNumThreads(): number;
+  /** Registers the Float64Array the kernels read their non-tensor arguments from. */
+  setScalars(buffer: Float64Array): void;
   /** Which copy of the cell and attention kernels runs: avx512, avx2 or portable (MYELIN_GEMM_PATH narrows it). */
   rnnCellPath?(): string;
 } & { [K in KernelName]: AddonKernel<(typeof KERNELS)[K]> };

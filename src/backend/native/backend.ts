@@ -5,14 +5,14 @@
 // dtypes (float64 for gradient checks, int32 arithmetic) runs the js kernel.
 //
 // Per call the JS side checks the dtypes (signatures.ts) and passes the typed arrays plus one
-// reused Float64Array of scalars (marshal.ts), so a kernel call allocates nothing.
+// reused Float64Array of scalars (marshal.ts compiles that per kernel), so a call allocates nothing.
 
 import type { Backend, Storage } from '../backend.js';
 import type { KernelSpec } from '../kernel-spec.js';
 import { KERNELS, KERNEL_NAMES, type KernelName, type Kernels } from '../kernels.js';
-import { compileSupport } from '../signatures.js';
+import { allowedKeys, compileSupport } from '../signatures.js';
 import type { NativeAddon } from './addon.js';
-import { marshal } from './marshal.js';
+import { nativeCall } from './marshal.js';
 import { Buffer } from 'node:buffer';
 import { allocArray, type DType } from '../../dtype/dtype.js';
 import { pooledStorage } from '../storage-pool.js';
@@ -68,12 +68,8 @@ export function createNativeBackend(addon: NativeAddon, js: Backend,
       runsNatively[name] = () => false;
       continue;
     }
-    const supported = compileSupport(spec, spec.native);
-    const call = marshal(spec, fn as (...args: unknown[]) => void);
-    runsNatively[name] = supported;
-    kernels[name] = (...args: unknown[]): void => {
-      if (!supported(args) || !call(args)) fallback(...args);
-    };
+    runsNatively[name] = compileSupport(spec, spec.native);
+    kernels[name] = nativeCall(spec, addon, name, fallback, new Set(allowedKeys(spec, spec.native)));
   }
 
   const backend: NativeBackend = {

@@ -1,68 +1,114 @@
 // How a Backend call reaches the addon, derived from the kernel's declaration: the tensor
 // arguments pass as they are (typed arrays, or null), and every other argument - enums as their
 // index, booleans as 0/1, numbers, shapes as their rank then their sizes, params records field by
-// field in declared order - goes into one Float64Array that the kernel's call reuses. So the
-// addon function is `name(tensor0, tensor1, ..., scalars)`, and the C++ side reads the scalars in
-// the same order (native/src/binding/kernels.gen.h is generated from the same declaration).
-// Per call this allocates nothing.
+// field in declared order - goes into the scalar buffer, one Float64Array per addon registered
+// with it once (setScalars). So the addon function is `name(tensor0, tensor1, ...)`, and the C++
+// side reads the scalars in the same order (native/src/kernel_spec.gen.h is generated from the
+// same declaration). Calls are synchronous, so one buffer serves every kernel.
+//
+// A kernel call is a few hundred nanoseconds of work for small tensors, so the wrapper is
+// compiled per kernel from its declaration (new Function): fixed arity, the dtype check and the
+// scalar writes unrolled, no allocation. `nativeCallSource` shows the code it runs.
 
+import { DTYPE_ARRAYS, DTYPES } from '../../dtype/dtype.js';
 import type { FieldSpec, KernelSpec } from '../kernel-spec.js';
+import { KERNELS, KERNEL_NAMES, type KernelName } from '../kernels.js';
+import { DTYPE_CODES, variantArg, VARIANT_CODES } from '../signatures.js';
+import type { NativeAddon } from './addon.js';
 
 /** The largest rank the native kernels take (native/src/kernels/kernels.h kMaxRank). */
 export const MAX_RANK = 32;
 
-type AddonFn = (...args: unknown[]) => void;
+type Fn = (...args: unknown[]) => void;
+
+const fieldKind = (f: FieldSpec) => (typeof f === 'string' ? f : f[0]);
 
 /**
- * The addon call for one kernel: returns false (having called nothing) when the arguments do
- * not fit the native calling convention (a shape above MAX_RANK), true once the addon ran.
+ * The source of a kernel's wrapper: `function (a0, a1, ...)` that, when `check` is set, calls
+ * `fallback` unless the tensors' dtypes (and the variant) give a key in `keys`; then writes the
+ * scalars into the buffer `s` and calls `fn(tensors...)`. Its free names come from `nativeCall`.
  */
-export function marshal(spec: KernelSpec, fn: AddonFn): (args: ArrayLike<unknown>) => boolean {
-  const argSpecs = spec.args;
-  const tensors = argSpecs.filter((a) => a.kind === 'tensor').length;
-  const frame: unknown[] = new Array<unknown>(tensors + 1).fill(null);
-  const enumCodes = argSpecs.map((a) => (a.kind === 'enum' ? new Map(a.values.map((v, i) => [v, i])) : null));
-  const fields = argSpecs.map((a) => (a.kind === 'params' ? Object.keys(a.fields) : null));
-  const fieldIsBool = argSpecs.map((a) => (a.kind === 'params' ? Object.values(a.fields).map(
-    (f: FieldSpec) => (typeof f === 'string' ? f : f[0]) === 'bool') : null));
-  const shapes = argSpecs.filter((a) => a.kind === 'shape').length;
-  const scalars = new Float64Array(argSpecs.length * 2 + shapes * MAX_RANK +
-    argSpecs.reduce((n, a) => n + (a.kind === 'params' ? Object.keys(a.fields).length : 0), 0));
-  frame[tensors] = scalars;
+export function nativeCallSource(spec: KernelSpec, check: boolean): string {
+  const params = spec.args.map((_, i) => `a${i}`);
+  const tensors = spec.args.flatMap((a, i) => (a.kind === 'tensor' ? [i] : []));
+  const v = variantArg(spec);
+  const lines: string[] = [];
+  // an enum's code, looked up once
+  spec.args.forEach((a, i) => { if (a.kind === 'enum') lines.push(`const e${i} = enums[${i}].get(a${i}) ?? -1;`); });
+  if (check) {
+    const key = tensors.reduce((k, i) => (k === '' ? `code(a${i})` : `(${k}) * ${DTYPE_CODES} + code(a${i})`), '');
+    const variant = v === null ? '0' : spec.args[v.index].kind === 'enum' ? `e${v.index}` : `(a${v.index} === true ? 1 : 0)`;
+    // keys: a byte per possible key where they are few (most kernels), else a Set
+    lines.push(`const key = (${key || '0'}) * ${VARIANT_CODES} + ${variant};`,
+      `if (!(table !== null ? table[key] === 1 : keys.has(key))) { fallback(${params.join(', ')}); return; }`);
+  }
+  lines.push('let at = 0;');
+  spec.args.forEach((a, i) => {
+    switch (a.kind) {
+      case 'tensor': break;
+      case 'enum': lines.push(`s[at++] = e${i};`); break;
+      case 'bool': lines.push(`s[at++] = a${i} === true ? 1 : 0;`); break;
+      case 'shape':
+        lines.push(`if (a${i}.length > ${MAX_RANK}) { fallback(${params.join(', ')}); return; }`,
+          `s[at++] = a${i}.length;`, `for (let d = 0; d < a${i}.length; d++) s[at++] = a${i}[d];`);
+        break;
+      case 'params':
+        for (const [f, spec] of Object.entries(a.fields)) {
+          lines.push(fieldKind(spec) === 'bool' ? `s[at++] = a${i}.${f} === true ? 1 : 0;` : `s[at++] = a${i}.${f} ?? 0;`);
+        }
+        break;
+      default: lines.push(`s[at++] = a${i} ?? 0;`);
+    }
+  });
+  lines.push(`fn(${tensors.map((i) => (spec.args[i].kind === 'tensor' && spec.args[i].optional ? `a${i} ?? null` : `a${i}`)).join(', ')});`);
+  return `return function (${params.join(', ')}) {\n  ${lines.join('\n  ')}\n};`;
+}
 
-  return (args) => {
-    let at = 0, t = 0;
-    for (let i = 0; i < argSpecs.length; i++) {
-      const v = args[i];
-      switch (argSpecs[i].kind) {
-        case 'tensor': frame[t++] = v ?? null; break;
-        case 'enum': scalars[at++] = enumCodes[i]!.get(v as string) ?? -1; break;
-        case 'bool': scalars[at++] = v === true ? 1 : 0; break;
-        case 'shape': {
-          const s = v as readonly number[];
-          if (s.length > MAX_RANK) return false;
-          scalars[at++] = s.length;
-          for (let d = 0; d < s.length; d++) scalars[at++] = s[d];
-          break;
-        }
-        case 'params': {
-          const p = v as Record<string, number | boolean | undefined>;
-          const names = fields[i]!, bools = fieldIsBool[i]!;
-          for (let f = 0; f < names.length; f++) {
-            const x = p[names[f]];
-            scalars[at++] = bools[f] ? (x === true ? 1 : 0) : (x as number | undefined) ?? 0;
-          }
-          break;
-        }
-        default: scalars[at++] = (v as number | undefined) ?? 0;
-      }
-    }
-    try {
-      Reflect.apply(fn, undefined, frame);
-    } finally {
-      // the frame must not keep the caller's arrays alive until the next call
-      for (let k = 0; k < tensors; k++) frame[k] = null;
-    }
-    return true;
-  };
+/**
+ * A storage's dtype code (signatures.ts), NaN when it is not a storage: an unrolled instanceof
+ * chain over the dtypes' array classes, in DTYPES order.
+ */
+const code = new Function('classes', `return (a) => a === null || a === undefined ? 0 : ${
+  DTYPES.map((_, i) => `a instanceof classes[${i}] ? ${i + 1} : `).join('')}NaN;`)(DTYPES.map((d) => DTYPE_ARRAYS[d])) as (a: unknown) => number;
+
+/** Room in the scalar buffer for any kernel's scalars. */
+export function scalarCount(spec: KernelSpec): number {
+  return spec.args.length * 2 + spec.args.filter((a) => a.kind === 'shape').length * MAX_RANK +
+    spec.args.reduce((n, a) => n + (a.kind === 'params' ? Object.keys(a.fields).length : 0), 0);
+}
+
+/** The addon's scalar buffer: one per addon instance, registered with it on first use. */
+const buffers = new WeakMap<object, Float64Array>();
+function scalarBuffer(addon: NativeAddon): Float64Array {
+  let b = buffers.get(addon);
+  if (b === undefined) {
+    b = new Float64Array(Math.max(...KERNEL_NAMES.map((k) => scalarCount(KERNELS[k]))));
+    addon.setScalars(b);
+    buffers.set(addon, b);
+  }
+  return b;
+}
+
+/**
+ * A kernel's Backend method over the addon: runs `name` natively when the call's dtype key is in
+ * `keys` (and its shapes fit MAX_RANK), else `fallback` (the js kernel). Without `keys`, no dtype
+ * check: the addon's own checks answer (tests of the C++ argument checks use this).
+ */
+export function nativeCall(spec: KernelSpec, addon: NativeAddon, name: KernelName, fallback?: Fn, keys?: ReadonlySet<number>): Fn {
+  const fn = (addon as unknown as Record<string, Fn>)[name];
+  const enums = spec.args.map((a) => (a.kind === 'enum' ? new Map(a.values.map((v, i) => [v, i])) : null));
+  const top = keys === undefined ? 0 : Math.max(-1, ...keys) + 1;
+  let table: Uint8Array | null = null;
+  if (keys !== undefined && top <= 1 << 20) {
+    table = new Uint8Array(top);
+    for (const k of keys) table[k] = 1;
+  }
+  const make = new Function('fn', 'fallback', 'keys', 'table', 's', 'enums', 'code', nativeCallSource(spec, keys !== undefined));
+  return make(fn, fallback ?? fn, keys, table, scalarBuffer(addon), enums, code) as Fn;
+}
+
+/** Calls the addon's kernel with a Backend call's arguments, unchecked (for the C++ checks' tests). */
+export function marshal(addon: NativeAddon, name: KernelName): (args: readonly unknown[]) => void {
+  const call = nativeCall(KERNELS[name], addon, name);
+  return (args) => { call(...args); };
 }
