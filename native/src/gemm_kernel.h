@@ -224,7 +224,16 @@ struct MicroKernel {
 
 // ---------------------------------------------------------------- gemv
 
-// y[j] = sum_k x[k] * B[k*ldb + j], j < n: blocks of 8 vectors of columns in registers, k by k.
+// The matrix-vector products come in two loop orders, with the same sums (only speed differs):
+//   Gemv::registers  gemv_axpy keeps blocks of 8 vectors of columns in registers while k runs,
+//                    gemv_dot computes 4 dot products per pass over x (the x86 copies);
+//   Gemv::streaming  gemv_axpy updates y row by row of B, gemv_dot computes one dot product at a
+//                    time: B is read in its storage order, one stream at a time (the portable
+//                    copy, whose narrow vectors gain little from registers and much from the
+//                    prefetchers, e.g. on a power-of-two ldb).
+enum class Gemv { registers, streaming };
+
+// y[j] = sum_k x[k] * B[k*ldb + j], j < n (Gemv::registers).
 template <class V>
 MYELIN_GEMM_TARGET void gemv_axpy(int64_t K, int64_t n, const float* x, const float* B, int64_t ldb, float* y) {
   constexpr int W = V::size, U = 8;
@@ -265,6 +274,22 @@ MYELIN_GEMM_TARGET void gemv_axpy(int64_t K, int64_t n, const float* x, const fl
   }
 }
 
+// The same (Gemv::streaming).
+template <class V>
+MYELIN_GEMM_TARGET void gemv_axpy_streaming(int64_t K, int64_t n, const float* x, const float* B, int64_t ldb,
+                                       float* y) {
+  constexpr int W = V::size;
+  const int64_t nw = n - n % W;
+  for (int64_t j = 0; j < n; ++j) y[j] = 0.0f;
+  for (int64_t k = 0; k < K; ++k) {
+    const V xv = V::broadcast(x[k]);
+    const float* b = B + k * ldb;
+    int64_t j = 0;
+    for (; j < nw; j += W) fma(xv, V::load(b + j), V::load(y + j)).store(y + j);
+    for (; j < n; ++j) y[j] += x[k] * b[j];
+  }
+}
+
 // y[j] = sum_k x[k] * B[j*ldb + k] for j < C: V::size lanes per dot product; the k tail goes
 // into the lanes (masked) or, after sum(), scalar.
 template <class V, int C>
@@ -300,11 +325,12 @@ MYELIN_GEMM_INLINE void dots(int64_t K, const float* x, const float* B, int64_t 
   }
 }
 
-// y[j] = sum_k x[k] * B[j*ldb + k], j < n, four dot products per pass over x.
-template <class V>
+// y[j] = sum_k x[k] * B[j*ldb + k], j < n, COLS dot products per pass over x.
+template <class V, int COLS>
 MYELIN_GEMM_TARGET void gemv_dot(int64_t K, int64_t n, const float* x, const float* B, int64_t ldb, float* y) {
   int64_t j = 0;
-  for (; j + 4 <= n; j += 4) dots<V, 4>(K, x, B + j * ldb, ldb, y + j);
+  if constexpr (COLS > 1)
+    for (; j + COLS <= n; j += COLS) dots<V, COLS>(K, x, B + j * ldb, ldb, y + j);
   for (; j < n; ++j) dots<V, 1>(K, x, B + j * ldb, ldb, y + j);
 }
 
@@ -315,15 +341,17 @@ struct Blocking {
   int mc, kc, nc, mc_item, nc_item;
 };
 
-// The kernels of one ISA: a tile of MR rows x NV vectors V.
-template <class V, int MR, int NV>
+// The kernels of one ISA: V for the GEMM (a tile of MR rows x NV vectors) and gemv_axpy, VG for
+// gemv_dot (by default V; its width fixes the order in which a dot product is summed).
+template <class V, int MR, int NV, class VG = V, Gemv G = Gemv::registers>
 constexpr KernelSet kernel_set(const char* name, Blocking bl) {
   constexpr int NR = V::size * NV;
   return {name,       MR,         NR,
           bl.mc,      bl.kc,      bl.nc,
           bl.mc_item, bl.nc_item, &pack_block<V, MR>,
           &pack_block<V, NR>,     &MicroKernel<V, MR, NV>::run,
-          &gemv_axpy<V>,          &gemv_dot<V>};
+          G == Gemv::registers ? &gemv_axpy<V> : &gemv_axpy_streaming<V>,
+          &gemv_dot<VG, G == Gemv::registers ? 4 : 1>};
 }
 
 #undef MYELIN_GEMM_INLINE

@@ -3,10 +3,13 @@
 //
 //   simd::avx512::Simd<float, 16>   avx512.h   zmm registers, masked tails
 //   simd::avx2::Simd<float, 8>      avx2.h     ymm registers
+//   simd::portable::Simd<float, N>  portable.h plain C++: 4-lane GCC/Clang vectors (SSE2, NEON
+//                                              registers), plain arrays elsewhere
 //
 // Separate namespaces rather than specialisations of one template: the types of different ISAs
-// stay different types even at the same width, so no name is compiled for two ISAs in two
-// translation units (one would silently replace the other at link time).
+// stay different types even at the same width (Simd<float, 8> of AVX2 and of the portable copy),
+// so no name is compiled for two ISAs in two translation units (one would silently replace the
+// other at link time).
 //
 // Every such type V offers (all inline; the x86 ones carry their ISA's target attribute, so a
 // caller needs that attribute too: MYELIN_TARGET_AVX2 / MYELIN_TARGET_AVX512):
@@ -18,7 +21,8 @@
 //   V::masked                  whether those are single instructions (AVX-512 masks); where
 //                              they are, the GEMV finishes its tails with them, else with the
 //                              scalar loops these paths always had
-//   fma(a, b, c)               a * b + c, rounded once where the ISA has FMA
+//   fma(a, b, c)               a * b + c, rounded once where the ISA has FMA (the portable type
+//                              writes a * b + c and leaves contraction to the compiler)
 //   a * b
 //   sum(v)                     the lanes added up, in an order fixed per type
 //   V::transpose_rows<G>(src, rs, valid, dst, ds)
