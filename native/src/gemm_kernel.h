@@ -60,7 +60,7 @@ MYELIN_GEMM_INLINE void copy_row(const float* s, int64_t n, float* d) {
       V::load(s + W * v).store(d + W * v);
     } else if constexpr (V::masked) {
       V::load(s + W * v, c).store(d + W * v, m);
-    } else {
+    } else {  // a few plain copies beat a round trip through V's buffer
       int64_t r = 0;
       for (; r < c; ++r) d[W * v + r] = s[W * v + r];
       for (; r < m; ++r) d[W * v + r] = 0.0f;
@@ -182,14 +182,16 @@ MYELIN_GEMM_TARGET MYELIN_NOINLINE void ukernel(int64_t k, const float* __restri
         if (!bz) r = fma(vb, V::load(p), r);
         r.store(p);
       } else {
+        // The same explicit fma on the first nl lanes: a scalar tmp[j] + beta * C[j] would leave
+        // it to the compiler which product to fuse, and so the last bit of the result.
         if (!bz) r = fma(vb, V::load(p, nl), r);
         r.store(p, nl);
       }
     }
 }
 
-// Tiles of the full MR x NR shape run ukernel<..., MR, NV, true>; edge tiles (m < MR or n < NR)
-// one instantiated for their rows and vectors, from a table.
+// Tiles of the full MR x NR shape run ukernel<..., MR, NV, true>; an edge tile (m < MR or
+// n < NR) runs the instantiation for its rows and vectors, looked up in a table.
 template <class V, int MR, int NV>
 struct MicroKernel {
   static constexpr int W = V::size, NR = W * NV;
