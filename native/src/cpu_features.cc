@@ -1,6 +1,7 @@
 #include "cpu_features.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -205,5 +206,31 @@ const Detected& detected() {
 const CpuFeatures& cpu_features() { return detected().f; }
 
 const char* CpuFeatures::describe() const { return detected().desc.c_str(); }
+
+bool isa_supported(Isa isa) {
+  const CpuFeatures& f = cpu_features();
+  switch (isa) {
+    case Isa::avx512:
+      return f.avx512_gemm();
+    case Isa::avx2:
+      return f.avx2_gemm();
+    case Isa::portable:
+    default:
+      return true;
+  }
+}
+
+Isa preferred_isa() {
+  static const struct {
+    const char* name;
+    Isa isa;
+  } names[] = {{"generic", Isa::portable}, {"avx2", Isa::avx2}, {"avx512", Isa::avx512}};
+  if (const char* e = std::getenv("MYELIN_GEMM_PATH"))
+    for (const auto& n : names)
+      if (!std::strcmp(e, n.name) && isa_supported(n.isa)) return n.isa;
+  for (Isa isa : {Isa::avx512, Isa::avx2})
+    if (isa_supported(isa)) return isa;
+  return Isa::portable;
+}
 
 }  // namespace myelin

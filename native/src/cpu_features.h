@@ -55,4 +55,17 @@ struct CpuFeatures {
 // Detected once (thread-safe, lazily) and cached.
 const CpuFeatures& cpu_features();
 
+// Which copy of the native kernels runs: the GEMM's micro-kernels and the vectorised kernels
+// (native/src/kernels) are each compiled once per instruction set.
+enum class Isa { portable, avx2, avx512 };
+
+// Whether this CPU runs the copy for `isa` (the AVX-512 one needs what the AVX-512 GEMM needs).
+bool isa_supported(Isa isa);
+
+// The copy to run: the one MYELIN_GEMM_PATH names (generic, avx2 or avx512) where this CPU runs
+// it, else the widest this CPU runs (also for unset, "auto" or any other value). The one reader
+// of that variable, so that tests and benchmarks can run every copy of every kernel on one
+// machine; it reads the environment on every call, callers keep their choice.
+Isa preferred_isa();
+
 }  // namespace myelin

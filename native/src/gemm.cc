@@ -45,13 +45,13 @@ const KernelSet* set_for(GemmPath p) {
   }
 }
 
+// MYELIN_GEMM_PATH, read by preferred_isa() (cpu_features.h) for the other kernels too.
 const KernelSet* initial_set() {
-  const char* e = std::getenv("MYELIN_GEMM_PATH");
-  GemmPath p = GemmPath::Auto;
-  if (e) {
-    if (!std::strcmp(e, "generic")) p = GemmPath::Generic;
-    else if (!std::strcmp(e, "avx2")) p = GemmPath::Avx2;
-    else if (!std::strcmp(e, "avx512")) p = GemmPath::Avx512;
+  GemmPath p = GemmPath::Generic;
+  switch (preferred_isa()) {
+    case Isa::avx512: p = GemmPath::Avx512; break;
+    case Isa::avx2: p = GemmPath::Avx2; break;
+    case Isa::portable: p = GemmPath::Generic; break;
   }
   const KernelSet* k = set_for(p);
   return k ? k : set_for(GemmPath::Auto);

@@ -1,18 +1,11 @@
 // Internal interface between the GEMM driver (gemm.cc) and the ISA-specific
-// packing routines / micro-kernels (gemm_avx512.cc, gemm_avx2.cc,
-// gemm_generic.cc). Not part of the public API.
+// packing routines / micro-kernels (gemm_kernel.h, compiled per ISA by
+// gemm_avx512.cc, gemm_avx2.cc, gemm_generic.cc). Not part of the public API.
 #pragma once
 
 #include <cstdint>
 
-// x86-64 SIMD kernels need GCC/Clang target attributes. Define
-// MYELIN_PORTABLE_ONLY to build only the portable path (e.g. for testing).
-#if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__)) && \
-    !defined(MYELIN_PORTABLE_ONLY)
-#define MYELIN_X86_KERNELS 1
-#else
-#define MYELIN_X86_KERNELS 0
-#endif
+#include "simd/simd.h"
 
 namespace myelin {
 namespace gemm_detail {
@@ -53,9 +46,15 @@ struct KernelSet {
   GemvFn gemv_dot;
 };
 
-// Each returns nullptr when the path is not compiled for this architecture.
+// The x86 copies are nullptr where they are not compiled (another architecture or compiler,
+// or MYELIN_PORTABLE_ONLY).
+#if MYELIN_SIMD_X86
 const KernelSet* kernels_avx512();
 const KernelSet* kernels_avx2();
+#else
+inline const KernelSet* kernels_avx512() { return nullptr; }
+inline const KernelSet* kernels_avx2() { return nullptr; }
+#endif
 const KernelSet* kernels_generic();  // always available
 
 }  // namespace gemm_detail

@@ -40,23 +40,19 @@ namespace myelin {
 namespace kernels {
 namespace vec {
 
-enum class Isa { portable, avx2, avx512 };
+using ::myelin::Isa;
 
 /**
- * The widest copy this CPU runs (the AVX-512 one needs what the AVX-512 GEMM needs), or a
- * narrower one named by MYELIN_GEMM_PATH (generic, avx2), the GEMM's switch, so that tests and
- * benchmarks can run every copy on one machine.
+ * The widest copy this CPU runs, or a narrower one named by MYELIN_GEMM_PATH (generic, avx2), the
+ * GEMM's switch, so that tests and benchmarks can run every copy on one machine (one parser of it
+ * for both: preferred_isa in cpu_features.h).
  */
 inline Isa best_isa() {
-  const char* want = std::getenv("MYELIN_GEMM_PATH");
-  if (want && !std::strcmp(want, "generic")) return Isa::portable;
 #if MYELIN_VEC_X86
-  const CpuFeatures& f = cpu_features();
-  const bool avx2Only = want && !std::strcmp(want, "avx2");
-  if (f.avx512_gemm() && !avx2Only) return Isa::avx512;
-  if (f.avx2_gemm()) return Isa::avx2;
+  return preferred_isa();
+#else
+  return Isa::portable;  // the only copy compiled
 #endif
-  return Isa::portable;
 }
 
 /** The copy of a kernel set for `isa` among its compiled copies. */
