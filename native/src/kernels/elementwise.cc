@@ -613,6 +613,7 @@ void fill(DType t, void* out, int64_t n, double value) {
     case DType::float32: fill_typed(static_cast<float*>(out), n, static_cast<float>(value)); return;
     case DType::float64: fill_typed(static_cast<double*>(out), n, value); return;
     case DType::int32: fill_typed(static_cast<int32_t*>(out), n, to_int32(value)); return;
+    default: return;  // fill declares the numeric dtypes only (src/backend/kernels.ts): the binding never passes others
   }
 }
 
