@@ -9,10 +9,19 @@
 //
 // Files come from strangers, so the decoder checks every header number against the real file
 // size before it allocates or reads anything: a lying header yields an error, never a huge
-// allocation or a read outside the buffer.
+// allocation or a read outside the buffer. The header's shape is bounded before JSON.parse sees
+// it (header-scan.ts), and error messages quote at most a few dozen bytes of the file.
+//
+// Integrity: myelin writes a CRC-32C of every tensor (its bytes, then its dtype and shape) and
+// of the other metadata into __metadata__["myelin.crc32c"] (a JSON map; still a valid file for
+// every other reader) and verifies it on read when present, naming the tensor. So a flipped bit,
+// two tensors' offsets swapped or a relabelled dtype is an error, not silently wrong weights.
+// Files without it (PyTorch's) still load.
 import { readFileSync } from 'node:fs';
 import type { TypedArray } from '../dtype/dtype.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { crc32c, crcHex } from './crc32c.js';
+import { clip, scanHeader } from './header-scan.js';
 
 /** Headers above this size are rejected outright (the reference implementation uses 100 MB). */
 export const SAFETENSORS_MAX_HEADER_BYTES = 100_000_000;
@@ -28,8 +37,14 @@ export interface SafetensorsTensor {
 export interface SafetensorsContents {
   /** In data-offset order: the writer's order for files written by myelin. */
   tensors: Map<string, SafetensorsTensor>;
+  /** The file's metadata, less the checksums. */
   metadata: Record<string, string> | null;
+  /** Whether the file carried checksums (all of which matched: a mismatch throws). */
+  verified: boolean;
 }
+
+/** The __metadata__ key of the checksums: {tensor name: crc, "__metadata__": crc of the rest}. */
+export const CHECKSUM_KEY = 'myelin.crc32c';
 
 export interface TensorToWrite {
   shape: readonly number[];
@@ -101,7 +116,7 @@ function decodeI64(v: DataView, n: number, name: string, where: string): Int32Ar
     const hi = v.getInt32(i * 8 + 4, true);
     // In int32 range exactly when the high word is the sign extension of the low word.
     if (hi !== (lo | 0) >> 31) {
-      throw new Error(`${where}: tensor '${name}' (I64) element ${i} = ${v.getBigInt64(i * 8, true)} ` +
+      throw new Error(`${where}: tensor ${clip(name)} (I64) element ${i} = ${v.getBigInt64(i * 8, true)} ` +
         'is outside the int32 range myelin stores integers in');
     }
     out[i] = lo | 0;
@@ -136,7 +151,9 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>'): Safet
   if (n > bytes.byteLength - 8) {
     throw new Error(`${where}: header length ${n} exceeds the ${bytes.byteLength - 8} bytes left in the file`);
   }
-  const header = parseHeader(bytes.subarray(8, 8 + n), where);
+  const raw = bytes.subarray(8, 8 + n);
+  scanHeader(raw, where);
+  const header = parseHeader(raw, where);
   const buffer = bytes.subarray(8 + n);
 
   let metadata: Record<string, string> | null = null;
@@ -150,15 +167,62 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>'): Safet
   const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
   checkCoverage(sorted, buffer.byteLength, where);
 
+  const checksums = metadata !== null && Object.hasOwn(metadata, CHECKSUM_KEY) ? takeChecksums(metadata, entries, where) : null;
+
   // Only now, with every range checked against the real buffer, do we allocate.
   const tensors = new Map<string, SafetensorsTensor>();
   for (const e of sorted) {
+    const bytesOf = buffer.subarray(e.begin, e.end);
+    if (checksums !== null && checksums.get(e.name) !== tensorChecksum(bytesOf, e.dtype, e.shape)) {
+      throw new Error(`${where}: tensor ${clip(e.name)} does not match its checksum: its data, dtype or shape changed ` +
+        'since it was written (a corrupted or tampered file)');
+    }
     const dt = FILE_DTYPES[e.dtype]!;
     const dataView = new DataView(buffer.buffer, buffer.byteOffset + e.begin, e.end - e.begin);
     const data = dt.decode(dataView, (e.end - e.begin) / dt.itemSize, e.name, where);
     tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data });
   }
-  return { tensors, metadata };
+  // a file whose only metadata was the checksums reads as one without metadata
+  const rest = metadata !== null && Object.keys(metadata).length === 0 && checksums !== null ? null : metadata;
+  return { tensors, metadata: rest, verified: checksums !== null };
+}
+
+/** A tensor's checksum: CRC-32C of its bytes as stored, then of its dtype and shape. */
+function tensorChecksum(bytes: Uint8Array, dtype: string, shape: readonly number[]): string {
+  return crcHex(crc32c(new TextEncoder().encode(`${dtype}${JSON.stringify(shape)}`), crc32c(bytes)));
+}
+
+/** The checksum of the metadata other than the checksums: its entries in written order. */
+function metadataChecksum(metadata: Record<string, string>): string {
+  return crcHex(crc32c(new TextEncoder().encode(JSON.stringify(Object.entries(metadata).filter(([k]) => k !== CHECKSUM_KEY)))));
+}
+
+/**
+ * Parses and removes the checksums from `metadata`, checking the metadata's own checksum and
+ * that they name exactly the file's tensors; returns tensor name -> crc.
+ */
+function takeChecksums(metadata: Record<string, string>, entries: Entry[], where: string): Map<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(metadata[CHECKSUM_KEY]);
+  } catch {
+    throw new Error(`${where}: __metadata__ ${CHECKSUM_KEY} is not valid JSON`);
+  }
+  if (!isPlainObject(parsed)) throw new Error(`${where}: __metadata__ ${CHECKSUM_KEY} is not a JSON object`);
+  const sums = new Map<string, string>();
+  for (const [k, v] of Object.entries(parsed)) {
+    if (typeof v !== 'string' || !/^[0-9a-f]{8}$/.test(v)) throw new Error(`${where}: the checksum of ${clip(k)} is not 8 hex digits`);
+    sums.set(k, v);
+  }
+  if (sums.get('__metadata__') !== metadataChecksum(metadata)) {
+    throw new Error(`${where}: __metadata__ does not match its checksum (changed since it was written)`);
+  }
+  sums.delete('__metadata__');
+  for (const e of entries) if (!sums.has(e.name)) throw new Error(`${where}: tensor ${clip(e.name)} has no checksum (added after writing?)`);
+  const names = new Set(entries.map((e) => e.name));
+  for (const k of sums.keys()) if (!names.has(k)) throw new Error(`${where}: tensor ${clip(k)} has a checksum but is missing from the file`);
+  delete metadata[CHECKSUM_KEY];
+  return sums;
 }
 
 function parseHeader(raw: Uint8Array, where: string): Record<string, unknown> {
@@ -188,7 +252,7 @@ function checkMetadata(value: unknown, where: string): Record<string, string> | 
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(value)) {
     if (typeof v !== 'string') {
-      throw new Error(`${where}: __metadata__ value for '${k}' must be a string (got ${jsonKind(v)})`);
+      throw new Error(`${where}: __metadata__ value for ${clip(k)} must be a string (got ${jsonKind(v)})`);
     }
     out[k] = v;
   }
@@ -196,7 +260,7 @@ function checkMetadata(value: unknown, where: string): Record<string, string> | 
 }
 
 function checkEntry(name: string, value: unknown, bufferLen: number, where: string): Entry {
-  const what = `${where}: tensor '${name}'`;
+  const what = `${where}: tensor ${clip(name)}`;
   if (!isPlainObject(value)) throw new Error(`${what}: entry is not an object (got ${jsonKind(value)})`);
   const { dtype, shape, data_offsets: offsets } = value;
 
@@ -204,7 +268,7 @@ function checkEntry(name: string, value: unknown, bufferLen: number, where: stri
   // hasOwn: a dtype like 'toString' must not find Object.prototype members.
   const dt = Object.hasOwn(FILE_DTYPES, dtype) ? FILE_DTYPES[dtype] : undefined;
   if (dt === undefined) {
-    throw new Error(`${what}: unsupported dtype '${dtype}' (supported: ${SUPPORTED})`);
+    throw new Error(`${what}: unsupported dtype ${clip(dtype)} (supported: ${SUPPORTED})`);
   }
 
   if (!Array.isArray(shape)) throw new Error(`${what}: 'shape' must be an array (got ${jsonKind(shape)})`);
@@ -242,8 +306,8 @@ function checkCoverage(sorted: Entry[], bufferLen: number, where: string): void 
   let prev: Entry | undefined;
   for (const e of sorted) {
     if (e.begin < pos) {
-      throw new Error(`${where}: tensors '${prev!.name}' [${prev!.begin}, ${prev!.end}) and ` +
-        `'${e.name}' [${e.begin}, ${e.end}) overlap`);
+      throw new Error(`${where}: tensors ${clip(prev!.name)} [${prev!.begin}, ${prev!.end}) and ` +
+        `${clip(e.name)} [${e.begin}, ${e.end}) overlap`);
     }
     if (e.begin > pos) {
       throw new Error(`${where}: bytes [${pos}, ${e.begin}) of the data buffer belong to no tensor (hole)`);
@@ -285,15 +349,13 @@ function encode(tensors: TensorsToWrite, metadata: Record<string, string> | unde
   // The header is assembled by hand, not via an object + JSON.stringify: JS objects put
   // integer-like keys ('0', '1', ...) first, which would break "keys in insertion order".
   const parts: string[] = [];
-  if (metadata !== undefined) {
-    const fields = Object.entries(metadata).map(([k, v]) => {
-      if (typeof v !== 'string') throw new Error(`${where}: metadata value for '${k}' must be a string (got ${jsonKind(v)})`);
-      return `${JSON.stringify(k)}:${JSON.stringify(v)}`;
-    });
-    parts.push(`"__metadata__":{${fields.join(',')}}`);
+  const meta = metadata ?? {};
+  for (const [k, v] of Object.entries(meta)) {
+    if (typeof v !== 'string') throw new Error(`${where}: metadata value for ${clip(k)} must be a string (got ${jsonKind(v)})`);
+    if (k === CHECKSUM_KEY) throw new Error(`${where}: the metadata key ${CHECKSUM_KEY} is reserved for the checksums`);
   }
 
-  const items: { dtype: string; data: TypedArray }[] = [];
+  const items: { dtype: string; data: TypedArray; shape: readonly number[]; name: string }[] = [];
   const seen = new Set<string>();
   let offset = 0;
   for (const [name, t] of tensors) {
@@ -312,25 +374,33 @@ function encode(tensors: TensorsToWrite, metadata: Record<string, string> | unde
     }
     const end = offset + t.data.byteLength;
     parts.push(`${JSON.stringify(name)}:{"dtype":"${dtype}","shape":${JSON.stringify(t.shape)},"data_offsets":[${offset},${end}]}`);
-    items.push({ dtype, data: t.data });
+    items.push({ dtype, data: t.data, shape: t.shape, name });
     offset = end;
   }
+
+  // The data buffer first: the checksums are of the bytes as stored.
+  const data = new Uint8Array(offset);
+  const dataView = new DataView(data.buffer);
+  let pos = 0;
+  const sums: Record<string, string> = { __metadata__: metadataChecksum(meta) };
+  for (const { dtype, data: values, shape, name } of items) {
+    const begin = pos;
+    // DataView writes little-endian whatever the host byte order.
+    if (dtype === 'F32') for (let i = 0; i < values.length; i++, pos += 4) dataView.setFloat32(pos, values[i]!, true);
+    else if (dtype === 'F64') for (let i = 0; i < values.length; i++, pos += 8) dataView.setFloat64(pos, values[i]!, true);
+    else for (let i = 0; i < values.length; i++, pos += 4) dataView.setInt32(pos, values[i]!, true);
+    sums[name] = tensorChecksum(data.subarray(begin, pos), dtype, shape);
+  }
+  const fields = [...Object.entries(meta), [CHECKSUM_KEY, JSON.stringify(sums)]].map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`);
+  parts.unshift(`"__metadata__":{${fields.join(',')}}`);
 
   const json = new TextEncoder().encode(`{${parts.join(',')}}`);
   const headerLen = Math.ceil(json.byteLength / 8) * 8;
   const out = new Uint8Array(8 + headerLen + offset);
-  const view = new DataView(out.buffer);
-  view.setBigUint64(0, BigInt(headerLen), true);
+  new DataView(out.buffer).setBigUint64(0, BigInt(headerLen), true);
   out.set(json, 8);
   out.fill(0x20, 8 + json.byteLength, 8 + headerLen); // pad with spaces
-
-  // DataView writes little-endian whatever the host byte order.
-  let pos = 8 + headerLen;
-  for (const { dtype, data } of items) {
-    if (dtype === 'F32') for (let i = 0; i < data.length; i++, pos += 4) view.setFloat32(pos, data[i]!, true);
-    else if (dtype === 'F64') for (let i = 0; i < data.length; i++, pos += 8) view.setFloat64(pos, data[i]!, true);
-    else for (let i = 0; i < data.length; i++, pos += 4) view.setInt32(pos, data[i]!, true);
-  }
+  out.set(data, 8 + headerLen);
   return out;
 }
 

@@ -24,13 +24,14 @@ export function weightsOf(contents: SafetensorsContents): Map<string, Tensor> {
 }
 
 /**
- * Loads weights from a safetensors file into `model` (dtype converted, shapes checked).
- * Errors name the file and list missing, unexpected and mismatched tensors.
+ * Loads weights from a safetensors file into `model` (float dtypes converted; shapes, dtype kinds,
+ * checksums and finiteness checked). Errors name the file and list missing, unexpected and
+ * mismatched tensors; on any error the model is unchanged.
  */
-export function loadWeights(model: Module, path: string, options: { strict?: boolean } = {}): LoadStateDictResult {
+export function loadWeights(model: Module, path: string, options: { strict?: boolean; allowNonFinite?: boolean } = {}): LoadStateDictResult {
   const weights = weightsOf(readSafetensors(path));
   try {
-    return model.loadStateDict(weights, { strict: options.strict ?? true });
+    return model.loadStateDict(weights, { strict: options.strict ?? true, allowNonFinite: options.allowNonFinite ?? false });
   } catch (e) {
     throw new Error(`${path}: ${(e as Error).message}`);
   }

@@ -39,6 +39,11 @@ export type StateDictLike = StateDict | Readonly<Record<string, Tensor>>;
 export interface LoadStateDictOptions {
   /** Missing and unexpected keys are errors (default true). Shape mismatches always are. */
   strict?: boolean;
+  /**
+   * Accept NaN and infinite values (default false: a model with non-finite weights answers
+   * nonsense, so loading one is refused naming the tensor).
+   */
+  allowNonFinite?: boolean;
 }
 
 export interface LoadStateDictResult {
@@ -436,6 +441,17 @@ export abstract class Module {
       if (!sameShape(src.shape, target.shape)) {
         mismatches.push(`size mismatch for ${key}: copying a param with shape ${shapeToString(src.shape)} from the state dict, ` +
           `the shape in the current model is ${shapeToString(target.shape)}`);
+      } else if (!isFloating(src.dtype) && isFloating(target.dtype)) {
+        // float -> float (float64 into float32, say) converts as PyTorch does, and so do whole
+        // numbers into an integer buffer (a counter saved as float); integer data in a float
+        // parameter is a relabelled or wrong file, not a conversion
+        mismatches.push(`dtype mismatch for ${key}: copying ${src.dtype} data from the state dict into a ${target.dtype} ` +
+          'tensor of the current model');
+      } else if (isFloating(src.dtype) && !isFloating(target.dtype) && !src.dataSync().every(Number.isInteger)) {
+        mismatches.push(`dtype mismatch for ${key}: copying non-integer ${src.dtype} values into a ${target.dtype} tensor`);
+      } else if (!options.allowNonFinite && isFloating(src.dtype)) {
+        const bad = src.dataSync().findIndex((v) => !Number.isFinite(v));
+        if (bad >= 0) mismatches.push(`non-finite value for ${key}: element ${bad} is ${src.dataSync()[bad]} (allowNonFinite accepts it)`);
       }
     }
     const unexpectedKeys = [...incoming.keys()].filter((k) => !expectedKeys.has(k));
@@ -446,6 +462,7 @@ export abstract class Module {
     if (errors.length) {
       throw new Error(`loadStateDict: error(s) in loading state dict for ${this.typeName()}:\n  ${errors.join('\n  ')}`);
     }
+    // every check passed before anything is written: a failed load leaves the module as it was
     noGrad(() => {
       for (const [key, target] of expected) {
         const src = incoming.get(key);

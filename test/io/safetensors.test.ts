@@ -1,3 +1,4 @@
+import { crc32c, crcHex } from '../../src/io/crc32c.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -90,7 +91,11 @@ test('encoded layout: padded header, keys in insertion order, contiguous little-
   assert.deepEqual(header.b, entry('F32', [2], 0, 8));
   assert.deepEqual(header.a, entry('I32', [1], 8, 12));
   assert.deepEqual(header['7'], entry('F64', [1], 12, 20));
-  assert.equal(header.__metadata__, undefined, 'no metadata key when none given');
+  assert.deepEqual(Object.keys(header.__metadata__), ['myelin.crc32c'], 'only the checksums when no metadata is given');
+  // b's checksum: CRC-32C of its 8 stored bytes, continued over its dtype and shape
+  const sums = JSON.parse(header.__metadata__['myelin.crc32c']);
+  const bBytes = bytes.subarray(8 + n, 8 + n + 8);
+  assert.equal(sums.b, crcHex(crc32c(new TextEncoder().encode('F32[2]'), crc32c(bBytes))));
   // 1.0f, -2.0f, int32 -2, 1.0 as float64 - all little-endian, hand-encoded.
   const expectedData = [0, 0, 0x80, 0x3f, 0, 0, 0, 0xc0, 0xfe, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f];
   assert.deepEqual([...bytes.subarray(8 + n)], expectedData);

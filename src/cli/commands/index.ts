@@ -12,5 +12,6 @@ import * as exportCmd from './export.js';
 import * as dashboard from './dashboard.js';
 import * as generate from './generate.js';
 import * as pretrain from './pretrain.js';
+import * as verify from './verify.js';
 
-export const COMMANDS: { register(program: Command): void }[] = [train, evaluate, info, serve, sample, score, exportCmd, dashboard, generate, pretrain];
+export const COMMANDS: { register(program: Command): void }[] = [train, evaluate, info, serve, sample, score, exportCmd, dashboard, generate, pretrain, verify];
