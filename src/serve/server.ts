@@ -15,10 +15,11 @@
 import { availableParallelism } from 'node:os';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { readSavedModelConfig, type SavedModelConfig } from '../models/saved-model.js';
+import { describeJsonError } from '../io/json-error.js';
 import { Batcher, QueueFullError } from './batcher.js';
 import { createMetrics, type ServeMetrics } from './metrics.js';
 import {
-  HttpError, modelSpec, parseRequestedOutputs, parseV1, parseV2, toOutputs, v1Predictions, v2OutputNames, v2Outputs,
+  HttpError, firstNonFiniteRow, modelSpec, parseRequestedOutputs, parseV1, parseV2, toOutputs, v1Predictions, v2OutputNames, v2Outputs,
   type ModelSpec, type ParsedInput,
 } from './requests.js';
 
@@ -141,7 +142,7 @@ export function createServer(opts: ServeOptions): InferenceServer {
       done(null, JSON.parse(text));
     } catch (e) {
       const hint = /\bNaN\b|Infinity/.test(text) ? ' (NaN and Infinity are not JSON; inputs must be finite numbers)' : '';
-      done(new HttpError(400, `malformed JSON body: ${(e as Error).message}${hint}`), undefined);
+      done(new HttpError(400, `malformed JSON body: ${describeJsonError(e, text)}${hint}`), undefined);
     }
   });
 
@@ -183,6 +184,12 @@ export function createServer(opts: ServeOptions): InferenceServer {
     if (closing) throw unavailable('the server is shutting down');
     try {
       const r = await batcher.submit(parsed.values, parsed.n);
+      const row = firstNonFiniteRow(r.output, parsed.n);
+      if (row >= 0) {
+        metrics.rejected.inc({ reason: 'non_finite_output' });
+        throw new HttpError(422, `${parsed.instanceField(row)}: the model's output for this instance is not finite (NaN or Infinity); ` +
+          'the input is probably far outside what the model was trained on');
+      }
       return toOutputs(r.shape, r.output, r.probabilities, spec);
     } catch (e) {
       if (e instanceof QueueFullError) { metrics.rejected.inc({ reason: 'queue_full' }); throw unavailable(e.message); }
