@@ -3,6 +3,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,6 +50,26 @@ test('SIGTERM under load: queued and in-flight requests are answered, new ones r
   await assert.rejects(fetch(`${s.url}/v2/health/live`)); // no longer listening
 });
 
+test('SIGTERM with a client sending its body a byte at a time: cut at --drain-timeout, exit code 0', async () => {
+  const s = await serve(mlpDir, '--workers', '1', '--drain-timeout', '0.5');
+  const port = Number(new URL(s.url).port);
+  const slow = net.connect(port, '127.0.0.1');
+  const timer = setInterval(() => { if (slow.writable) slow.write(' '); }, 100);
+  let closed = false;
+  slow.on('error', () => {});
+  slow.on('close', () => { closed = true; clearInterval(timer); });
+  slow.write('POST /v1/models/mlp:predict HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n{');
+  await new Promise((r) => setTimeout(r, 300));
+  const t0 = performance.now();
+  s.child.kill('SIGTERM');
+  assert.equal(await s.exited, 0, s.stderr());
+  const seconds = (performance.now() - t0) / 1000;
+  assert.ok(seconds < 10, `exited ${seconds} s after SIGTERM`);
+  assert.match(s.stderr(), /cut 1 connection still open after 0\.5 s \(--drain-timeout\)/);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.ok(closed, 'the slow connection is closed');
+});
+
 test('myelin export writes a saved model from a checkpoint that myelin serve loads', async () => {
   const out = join(mkdtempSync(join(tmpdir(), 'myelin-export-')), 'best');
   const r = spawnSync(process.execPath, [bin, 'export', '--checkpoint', join(mlpDir, 'checkpoints', 'best.safetensors'), '--out', out, '--json'], { encoding: 'utf8' });
@@ -81,4 +102,7 @@ test('myelin serve on a directory without a saved model fails with one line and 
   const flag = spawnSync(process.execPath, [bin, 'serve', mlpDir, '--max-batch', '0'], { encoding: 'utf8' });
   assert.equal(flag.status, 2);
   assert.match(flag.stderr, /--max-batch must be a positive integer/);
+  const timeout = spawnSync(process.execPath, [bin, 'serve', mlpDir, '--drain-timeout', '0'], { encoding: 'utf8' });
+  assert.equal(timeout.status, 2);
+  assert.match(timeout.stderr, /--drain-timeout must be a number of seconds > 0/);
 });
