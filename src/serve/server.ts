@@ -20,6 +20,7 @@ import {
   DEFAULT_CONNECTION_LIMITS, DEFAULT_DRAIN_TIMEOUT_MS, closeUnfinishedRequests, closeWithDeadline, connectionOptions, trackConnections,
   type CloseResult,
 } from '../http/connections.js';
+import { addBearerAuth } from '../http/auth.js';
 import { Batcher, QueueFullError } from './batcher.js';
 import { createMetrics, type ServeMetrics } from './metrics.js';
 import {
@@ -54,7 +55,12 @@ export interface ServeOptions {
   idleTimeoutMs?: number;
   /** close(): how long requests in flight may take before their connections are cut (default 10 s). */
   drainTimeoutMs?: number;
+  /** Requests must carry `Authorization: Bearer <authToken>` (but the health probes); see readTokenFile. */
+  authToken?: string;
 }
+
+/** Answered without a token, for Kubernetes probes and load balancers. */
+export const OPEN_PATHS = ['/v2/health/live', '/v2/health/ready'];
 
 export const DEFAULTS = {
   port: 8080, host: '127.0.0.1', maxBatch: 32, batchTimeoutMs: 2, maxQueue: 1024, maxBody: 8 * 1024 * 1024, retryAfterSeconds: 1,
@@ -104,7 +110,7 @@ export interface InferenceServer {
   spec: ModelSpec;
   metrics: ServeMetrics;
   batcher: Batcher;
-  options: Required<Omit<ServeOptions, 'name'>> & { name: string };
+  options: Required<Omit<ServeOptions, 'name' | 'authToken'>> & { name: string; auth: boolean };
   /** Resolves when every worker has loaded the model. */
   ready: Promise<void>;
   /** Listens; resolves to the URL (port 0 picks a free port). */
@@ -130,6 +136,7 @@ export function createServer(opts: ServeOptions): InferenceServer {
     maxBody: opts.maxBody ?? DEFAULTS.maxBody, retryAfterSeconds: opts.retryAfterSeconds ?? DEFAULTS.retryAfterSeconds,
     headerTimeoutMs: opts.headerTimeoutMs ?? DEFAULTS.headerTimeoutMs, requestTimeoutMs: opts.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
     idleTimeoutMs: opts.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs, drainTimeoutMs: opts.drainTimeoutMs ?? DEFAULTS.drainTimeoutMs,
+    auth: opts.authToken !== undefined,
   };
   for (const k of ['headerTimeoutMs', 'requestTimeoutMs', 'idleTimeoutMs', 'drainTimeoutMs'] as const) {
     if (!(options[k] > 0) || !Number.isFinite(options[k])) throw new Error(`${k}: must be a positive number of milliseconds, got ${options[k]}`);
@@ -182,6 +189,11 @@ export function createServer(opts: ServeOptions): InferenceServer {
     metrics.requests.inc({ route, method: req.method, status: String(reply.statusCode) });
     if (t0 !== undefined) metrics.latency.observe({ route }, (performance.now() - t0) / 1000);
   });
+
+  // after the timing hook, so that refused requests are timed too
+  if (opts.authToken !== undefined) {
+    addBearerAuth(app, { token: opts.authToken, open: OPEN_PATHS, onReject: () => metrics.rejected.inc({ reason: 'unauthorized' }) });
+  }
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
     let status = err instanceof HttpError ? err.statusCode : err.statusCode ?? 500;

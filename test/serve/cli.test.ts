@@ -2,32 +2,16 @@
 // (requests in flight are answered, exit code 0), exporting a checkpoint and serving it.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { get, metric, mlpRawTestSet, post, trainMlp } from './helpers.js';
+import { bin, get, metric, mlpRawTestSet, post, serve, trainMlp } from './helpers.js';
 
-const bin = new URL('../../../bin/myelin.js', import.meta.url).pathname;
 let mlpDir: string;
 
 before(async () => { mlpDir = await trainMlp(); });
-
-function serve(dir: string, ...flags: string[]): Promise<{ child: ChildProcess; url: string; stderr: () => string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, [bin, 'serve', dir, '--port', '0', ...flags], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '', err = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ child, url: m[1], stderr: () => err, exited });
-    });
-    child.stderr!.on('data', (d) => { err += d; });
-    void exited.then((code) => reject(new Error(`myelin serve exited (${code}) before listening: ${err}`)));
-  });
-}
 
 test('SIGTERM under load: queued and in-flight requests are answered, new ones refused, exit code 0', async () => {
   // batches wait up to 20 s to fill to 64, so the 24 requests are certainly in flight at SIGTERM

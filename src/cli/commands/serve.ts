@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { createServer, DEFAULTS, defaultWorkers } from '../../serve/server.js';
 import { positiveInt, seconds } from '../options.js';
+import { readTokenFile } from '../../http/auth.js';
 
 function nonNegativeNumber(name: string) {
   return (v: string): number => {
@@ -37,6 +38,7 @@ export function register(program: Command): void {
     .option('--request-timeout <s>', 'seconds for a whole request, headers and body, to arrive (then 408, connection closed)', seconds('--request-timeout'), DEFAULTS.requestTimeoutMs / 1000)
     .option('--idle-timeout <s>', 'seconds an idle keep-alive connection stays open', seconds('--idle-timeout'), DEFAULTS.idleTimeoutMs / 1000)
     .option('--drain-timeout <s>', 'on SIGTERM/SIGINT: seconds to finish requests in flight; then open connections are cut and the process exits 0', seconds('--drain-timeout'), DEFAULTS.drainTimeoutMs / 1000)
+    .option('--auth-token-file <file>', 'require Authorization: Bearer <the token in FILE> on every route but /v2/health/live and /v2/health/ready')
     .action(async (dir: string, opts) => {
       if (opts.headerTimeout > opts.requestTimeout) {
         throw new InvalidArgumentError(`--header-timeout (${opts.headerTimeout}) must not exceed --request-timeout (${opts.requestTimeout})`);
@@ -45,7 +47,7 @@ export function register(program: Command): void {
         dir, port: opts.port, host: opts.host, name: opts.name, workers: opts.workers, maxBatch: opts.maxBatch,
         batchTimeoutMs: opts.batchTimeoutMs, maxQueue: opts.maxQueue, maxBody: opts.maxBody,
         headerTimeoutMs: opts.headerTimeout * 1000, requestTimeoutMs: opts.requestTimeout * 1000, idleTimeoutMs: opts.idleTimeout * 1000,
-        drainTimeoutMs: opts.drainTimeout * 1000,
+        drainTimeoutMs: opts.drainTimeout * 1000, authToken: opts.authTokenFile !== undefined ? readTokenFile(opts.authTokenFile) : undefined,
       });
       let stopping = false;
       const stop = (signal: string) => {
@@ -79,6 +81,7 @@ export function register(program: Command): void {
       const o = server.options;
       process.stderr.write(`myelin serve: model '${server.spec.name}' (${server.spec.config.model}, ${server.batcher.backend} backend) from ${dir}\n` +
         `  ${o.workers} worker${o.workers === 1 ? '' : 's'}, max batch ${o.maxBatch}, batch timeout ${o.batchTimeoutMs} ms, max queue ${o.maxQueue}\n` +
+        (o.auth ? `  bearer token required (${opts.authTokenFile}), but on /v2/health/live and /v2/health/ready\n` : '') +
         `  POST ${url}/v1/models/${server.spec.name}:predict   POST ${url}/v2/models/${server.spec.name}/infer   GET ${url}/metrics\n`);
       process.stdout.write(`listening on ${url}\n`);
       // keep running until a signal stops the server
