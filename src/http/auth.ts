@@ -68,7 +68,9 @@ export function addBearerAuth(app: FastifyInstance, options: BearerAuthOptions):
   const open = new Set(options.open ?? []);
   const { token, cookie } = options;
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-    const [path, query = ''] = req.url.split('?', 2);
+    const q = req.url.indexOf('?');
+    const path = q < 0 ? req.url : req.url.slice(0, q);
+    const query = q < 0 ? '' : req.url.slice(q + 1);
     if (open.has(path)) return;
     const header = req.headers.authorization;
     if (header !== undefined) {

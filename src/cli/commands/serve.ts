@@ -39,9 +39,9 @@ export function register(program: Command): void {
     .option('--idle-timeout <s>', 'seconds an idle keep-alive connection stays open', seconds('--idle-timeout'), DEFAULTS.idleTimeoutMs / 1000)
     .option('--drain-timeout <s>', 'on SIGTERM/SIGINT: seconds to finish requests in flight; then open connections are cut and the process exits 0', seconds('--drain-timeout'), DEFAULTS.drainTimeoutMs / 1000)
     .option('--auth-token-file <file>', 'require Authorization: Bearer <the token in FILE> on every route but /v2/health/live and /v2/health/ready')
-    .action(async (dir: string, opts) => {
+    .action(async (dir: string, opts, command: Command) => {
       if (opts.headerTimeout > opts.requestTimeout) {
-        throw new InvalidArgumentError(`--header-timeout (${opts.headerTimeout}) must not exceed --request-timeout (${opts.requestTimeout})`);
+        command.error(`error: --header-timeout (${opts.headerTimeout}) must not exceed --request-timeout (${opts.requestTimeout})`, { exitCode: 2 });
       }
       const server = createServer({
         dir, port: opts.port, host: opts.host, name: opts.name, workers: opts.workers, maxBatch: opts.maxBatch,
