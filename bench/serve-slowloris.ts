@@ -143,7 +143,7 @@ async function main(): Promise<void> {
   const report = {
     what: `${slowCount} slow clients (${mode} a byte a second, reconnecting when cut) against myelin serve; valid load: autocannon, ${connections} connections, ${duration} s, one instance per request`,
     machine: { node: process.version, logical_cpus: availableParallelism(), load_average: loadavg().map((x) => Number(x.toFixed(2))) },
-    server: { bin, model: name, workers: Number(workers), drain_timeout_s: drainTimeout, defaults: 'header timeout 10 s, request timeout 30 s, idle timeout 5 s' },
+    server: { bin, model: name, workers: Number(workers), drain_timeout_s: drainTimeout > 0 ? drainTimeout : 'none given' },
     baseline,
     under_slowloris: { ...underSlowloris, slow_connections_open_before: openBefore, slow_connections_open_after: openAfter },
     slow_clients: slow.stats,
