@@ -26,3 +26,12 @@ export function integer(name: string) {
     return n;
   };
 }
+
+/** A duration in seconds (fractions allowed), more than 0 and at most a day. */
+export function seconds(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!(n > 0) || n > 86400) throw new InvalidArgumentError(`${name} must be a number of seconds > 0 and <= 86400, got '${v}'`);
+    return n;
+  };
+}

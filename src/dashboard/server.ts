@@ -7,19 +7,31 @@
 //   GET /api/scalars?run=ID        the records of metrics.jsonl
 //   GET /api/roc?run=ID            roc.json (ROC curves of the test set)
 //   GET /api/image?run=ID&file=F   a PNG of the run
+//   GET /healthz                   liveness (open without the token)
+//
+// Run files are read only as regular files under the runs folder's real path (runs.ts). With
+// an auth token every route but /healthz needs it (a header, or the cookie set by /?token=...).
 
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve, sep } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { packageRoot } from '../data/builtin.js';
-import { findRuns, readScalars, runConfig, runDirOf, runRoc, summarizeRun } from './runs.js';
+import { findRuns, readScalars, runConfig, runDirOf, runImage, runRoc, RunsFolder, summarizeRun } from './runs.js';
+import { addBearerAuth } from '../http/auth.js';
+import {
+  DEFAULT_CONNECTION_LIMITS, closeUnfinishedRequests, closeWithDeadline, connectionOptions, trackConnections, type CloseResult,
+} from '../http/connections.js';
 
 export interface DashboardOptions {
   /** Root of the run directories (default 'runs'). */
   runs?: string;
   port?: number;
   host?: string;
+  /** Requests must carry this token (Authorization: Bearer, or the cookie set by /?token=...), but /healthz. */
+  authToken?: string;
+  /** close(): how long requests in flight may take before their connections are cut (default 2 s). */
+  drainTimeoutMs?: number;
 }
 
 export const DASHBOARD_DEFAULTS = { runs: 'runs', port: 6006, host: '127.0.0.1' };
@@ -45,16 +57,23 @@ export interface Dashboard {
   app: FastifyInstance;
   root: string;
   listen(): Promise<string>;
-  close(): Promise<void>;
+  close(): Promise<CloseResult>;
 }
+
+export const DASHBOARD_COOKIE = 'myelin_dashboard_token';
 
 export function createDashboard(options: DashboardOptions = {}): Dashboard {
   const root = resolve(options.runs ?? DASHBOARD_DEFAULTS.runs);
+  const folder = new RunsFolder(root);
   const port = options.port ?? DASHBOARD_DEFAULTS.port;
   const host = options.host ?? DASHBOARD_DEFAULTS.host;
-  const app = Fastify();
+  const app = Fastify({ ...connectionOptions(DEFAULT_CONNECTION_LIMITS) });
+  const sockets = trackConnections(app);
+  closeUnfinishedRequests(app);
+  if (options.authToken !== undefined) addBearerAuth(app, { token: options.authToken, open: ['/healthz'], cookie: DASHBOARD_COOKIE });
   const pub = publicDir();
   if (!existsSync(join(pub, 'index.html'))) throw new Error(`dashboard: page files not found in ${pub}`);
+  app.get('/healthz', async () => ({ ok: true }));
 
   for (const [route, [file, type]] of Object.entries(STATIC)) {
     app.get(route, async (_req, reply) => reply.header('Content-Type', type).header('Cache-Control', 'no-cache').send(readFileSync(join(pub, file))));
@@ -64,29 +83,27 @@ export function createDashboard(options: DashboardOptions = {}): Dashboard {
 
   const runOf = (id: unknown) => {
     if (typeof id !== 'string' || id === '') throw Object.assign(new Error("missing query parameter 'run'"), { statusCode: 400 });
-    const dir = runDirOf(root, id);
-    if (!dir) throw Object.assign(new Error(`no run '${id}' under ${root}`), { statusCode: 404 });
+    const dir = runDirOf(folder, id);
+    if (!dir) throw Object.assign(new Error(`no run '${id.slice(0, 200)}' under ${root}`), { statusCode: 404 });
     return dir;
   };
 
   app.get('/api/runs', async () => ({
     root,
-    runs: findRuns(root).map((d) => summarizeRun(root, d)).sort((a, b) => b.updated - a.updated),
+    runs: findRuns(folder).map((d) => summarizeRun(folder, d)).sort((a, b) => b.updated - a.updated),
   }));
-  app.get<{ Querystring: { run?: string } }>('/api/run', async (req) => runConfig(runOf(req.query.run)) ?? {});
-  app.get<{ Querystring: { run?: string } }>('/api/scalars', async (req) => ({ records: readScalars(runOf(req.query.run)) }));
+  app.get<{ Querystring: { run?: string } }>('/api/run', async (req) => runConfig(runOf(req.query.run), folder) ?? {});
+  app.get<{ Querystring: { run?: string } }>('/api/scalars', async (req) => ({ records: readScalars(runOf(req.query.run), folder) }));
   app.get<{ Querystring: { run?: string } }>('/api/roc', async (req, reply) => {
-    const roc = runRoc(runOf(req.query.run));
+    const roc = runRoc(runOf(req.query.run), folder);
     return roc ? roc : reply.code(404).send({ error: 'this run has no roc.json' });
   });
   app.get<{ Querystring: { run?: string; file?: string } }>('/api/image', async (req, reply) => {
     const dir = runOf(req.query.run);
     const file = req.query.file ?? '';
-    const path = resolve(dir, file);
-    if (!file.toLowerCase().endsWith('.png') || !path.startsWith(dir + sep) || !existsSync(path)) {
-      return reply.code(404).send({ error: `no picture '${file}' in run '${req.query.run}'` });
-    }
-    return reply.header('Content-Type', 'image/png').header('Cache-Control', 'no-cache').send(readFileSync(path));
+    const png = runImage(dir, file, folder);
+    if (!png) return reply.code(404).send({ error: `no picture '${file.slice(0, 200)}' in run '${String(req.query.run).slice(0, 200)}'` });
+    return reply.header('Content-Type', 'image/png').header('X-Content-Type-Options', 'nosniff').header('Cache-Control', 'no-cache').send(png);
   });
   app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
     void reply.code(err.statusCode ?? 500).send({ error: err.message });
@@ -96,6 +113,6 @@ export function createDashboard(options: DashboardOptions = {}): Dashboard {
   return {
     app, root,
     listen: () => app.listen({ port, host }),
-    close: () => app.close(),
+    close: () => closeWithDeadline(app, sockets, options.drainTimeoutMs ?? 2000),
   };
 }

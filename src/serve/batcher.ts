@@ -229,6 +229,25 @@ export class Batcher {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /**
+   * Gives up on everything queued or being computed (a shutdown past its deadline): their
+   * requests fail, nothing new is accepted; close() then stops the workers without waiting.
+   */
+  abort(reason = 'the server stopped before this request was answered'): void {
+    this.closing = true;
+    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+    const error = new Error(reason);
+    for (const p of this.queue.splice(0)) p.reject(error);
+    this.queued = 0;
+    for (const slot of this.slots) {
+      if (!slot.batch) continue;
+      this.options.metrics?.inFlightBatches.dec();
+      for (const p of slot.batch) p.reject(error);
+      slot.batch = null;
+    }
+    this.notifyIdle();
+  }
+
   /** Drains, then stops the workers. */
   async close(): Promise<void> {
     await this.drain();

@@ -45,9 +45,23 @@ export interface ParsedInput {
   n: number;
   /** Preprocessed model input, row-major [n, ...config.input.shape]. */
   values: Float32Array;
+  /** How the request names instance i, e.g. 'instances[2]' or 'inputs[0] (instance 2)'. */
+  instanceField(i: number): string;
 }
 
 type RawKind = 'float' | 'uint8';
+
+/** Largest float32 magnitude; the model computes in float32, so larger inputs would be Infinity. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+const FLOAT16_MAX = 65504;
+
+/** The range of float values a request's datatype can hold (TF Serving REST: FP32). */
+interface FloatRange { name: string; max: number }
+const FP32_RANGE: FloatRange = { name: 'FP32', max: FLOAT32_MAX };
+const FLOAT_RANGES: Record<string, FloatRange> = {
+  // FP64 values are converted to float32 too: the model has no float64 path
+  FP32: FP32_RANGE, FP64: { name: 'FP64 (computed in float32)', max: FLOAT32_MAX }, FP16: { name: 'FP16', max: FLOAT16_MAX },
+};
 
 const fmt = (shape: readonly number[]) => `[${shape.join(', ')}]`;
 
@@ -87,9 +101,12 @@ function dtypeHint(spec: ModelSpec, kind?: RawKind): string {
 }
 
 /** Checks one value; returns an error text or undefined. */
-function valueProblem(v: unknown, kind: RawKind, spec: ModelSpec): string | undefined {
+function valueProblem(v: unknown, kind: RawKind, spec: ModelSpec, range: FloatRange = FP32_RANGE): string | undefined {
   if (typeof v !== 'number') return `expected a number, got ${describe(v)}`;
   if (!Number.isFinite(v)) return `expected a finite number, got ${v}`;
+  if (kind === 'float' && (range.max === FLOAT32_MAX ? !Number.isFinite(Math.fround(v)) : Math.abs(v) > range.max)) {
+    return `expected an ${range.name} value within float range (|x| <= ${range.max.toPrecision(8).replace(/\.?0+(e|$)/, '$1')}), got ${v}`;
+  }
   if (kind === 'uint8') {
     if (!Number.isInteger(v) || v < 0 || v > 255) return `expected a UINT8 value (an integer 0..255), got ${v}`;
   } else if (spec.pixelScale && (v < 0 || v > 1)) {
@@ -99,13 +116,13 @@ function valueProblem(v: unknown, kind: RawKind, spec: ModelSpec): string | unde
 }
 
 /** Copies a nested array of exactly `shape` into out[offset..], checking every value. */
-function flattenNested(value: unknown, shape: readonly number[], field: string, out: Float64Array, offset: number, kind: RawKind, spec: ModelSpec): void {
+function flattenNested(value: unknown, shape: readonly number[], field: string, out: Float64Array, offset: number, kind: RawKind, spec: ModelSpec, range?: FloatRange): void {
   const idx: number[] = [];
   let pos = offset;
   const path = () => field + idx.map((i) => `[${i}]`).join('');
   const rec = (v: unknown, d: number): void => {
     if (d === shape.length) {
-      const problem = valueProblem(v, kind, spec);
+      const problem = valueProblem(v, kind, spec, range);
       if (problem) throw bad(`${path()}: ${problem}`);
       out[pos++] = v as number;
       return;
@@ -162,7 +179,31 @@ export function parseV1(body: Record<string, unknown>, spec: ModelSpec): ParsedI
   }
   const raw = new Float64Array(rows.length * spec.instanceSize);
   rows.forEach((r, i) => flattenNested(r, instanceShape, `${field}[${i}]`, raw, i * spec.instanceSize, 'float', spec));
-  return { n: rows.length, values: preprocess(spec.config, raw, 'float') };
+  const values = preprocess(spec.config, raw, 'float');
+  checkPreprocessed(raw, values, (j) => {
+    const i = Math.floor(j / spec.instanceSize);
+    return `${field}[${i}]${unravel(j - i * spec.instanceSize, instanceShape).map((k) => `[${k}]`).join('')}`;
+  });
+  return { n: rows.length, values, instanceField: (i) => `${field}[${i}]` };
+}
+
+/** Row-major index -> multi-index in shape. */
+function unravel(flat: number, shape: readonly number[]): number[] {
+  const idx = new Array<number>(shape.length);
+  for (let d = shape.length - 1; d >= 0; d--) { idx[d] = flat % shape[d]; flat = Math.floor(flat / shape[d]); }
+  return idx;
+}
+
+/**
+ * A finite value can still overflow float32 in preprocessing ((x - mean) / std with a tiny
+ * std): the model would compute on Infinity. Name the value instead.
+ */
+function checkPreprocessed(raw: Float64Array, values: Float32Array, field: (flat: number) => string): void {
+  for (let j = 0; j < values.length; j++) {
+    if (!Number.isFinite(values[j])) {
+      throw bad(`${field(j)}: ${raw[j]} is ${values[j]} after the model's preprocessing ((x - mean) / std in float32); it is far outside the training data's range`);
+    }
+  }
 }
 
 const V2_FLOAT = new Set(['FP32', 'FP64', 'FP16']);
@@ -191,19 +232,33 @@ export function parseV2(body: Record<string, unknown>, spec: ModelSpec): ParsedI
   const data = t.data;
   if (!Array.isArray(data)) throw bad(`inputs[0].data: expected a list of ${n * spec.instanceSize} values, got ${describe(data)}`);
   const raw = new Float64Array(n * spec.instanceSize);
-  if (data.length > 0 && Array.isArray(data[0])) {
-    flattenNested(data, shape, 'inputs[0].data', raw, 0, kind, spec);
+  const range = FLOAT_RANGES[datatype];
+  const nested = data.length > 0 && Array.isArray(data[0]);
+  if (nested) {
+    flattenNested(data, shape, 'inputs[0].data', raw, 0, kind, spec, range);
   } else {
     if (data.length !== raw.length) {
       throw bad(`inputs[0].data: expected ${raw.length} values (shape ${fmt(shape)}, row-major), got ${data.length}`);
     }
     for (let i = 0; i < data.length; i++) {
-      const problem = valueProblem(data[i], kind, spec);
+      const problem = valueProblem(data[i], kind, spec, range);
       if (problem) throw bad(`inputs[0].data[${i}]: ${problem}`);
       raw[i] = data[i] as number;
     }
   }
-  return { n, values: preprocess(spec.config, raw, kind) };
+  const values = preprocess(spec.config, raw, kind);
+  checkPreprocessed(raw, values, (j) => `inputs[0].data${nested ? unravel(j, shape).map((k) => `[${k}]`).join('') : `[${j}]`}`);
+  return { n, values, instanceField: (i) => `inputs[0] (instance ${i})` };
+}
+
+/**
+ * The first instance whose outputs are not all finite (NaN or Infinity), or -1. Finite inputs
+ * can still overflow inside the network; such outputs are not answered as `null`s.
+ */
+export function firstNonFiniteRow(output: Float32Array, n: number): number {
+  const per = output.length / n;
+  for (let j = 0; j < output.length; j++) if (!Number.isFinite(output[j])) return Math.floor(j / per);
+  return -1;
 }
 
 export interface Outputs {

@@ -15,10 +15,16 @@
 import { availableParallelism } from 'node:os';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { readSavedModelConfig, type SavedModelConfig } from '../models/saved-model.js';
+import { describeJsonError } from '../io/json-error.js';
+import {
+  DEFAULT_CONNECTION_LIMITS, DEFAULT_DRAIN_TIMEOUT_MS, closeUnfinishedRequests, closeWithDeadline, connectionOptions, trackConnections,
+  type CloseResult,
+} from '../http/connections.js';
+import { addBearerAuth } from '../http/auth.js';
 import { Batcher, QueueFullError } from './batcher.js';
 import { createMetrics, type ServeMetrics } from './metrics.js';
 import {
-  HttpError, modelSpec, parseRequestedOutputs, parseV1, parseV2, toOutputs, v1Predictions, v2OutputNames, v2Outputs,
+  HttpError, firstNonFiniteRow, modelSpec, parseRequestedOutputs, parseV1, parseV2, toOutputs, v1Predictions, v2OutputNames, v2Outputs,
   type ModelSpec, type ParsedInput,
 } from './requests.js';
 
@@ -41,9 +47,25 @@ export interface ServeOptions {
   maxBody?: number;
   /** Seconds a 503 tells clients to wait (Retry-After; default 1). */
   retryAfterSeconds?: number;
+  /** A request's headers must arrive within this many ms (default 10 s); else 408 and the connection closed. */
+  headerTimeoutMs?: number;
+  /** The whole request, headers and body, within this many ms (default 30 s); else 408 and the connection closed. */
+  requestTimeoutMs?: number;
+  /** An idle keep-alive connection is closed after this many ms (default 5 s). */
+  idleTimeoutMs?: number;
+  /** close(): how long requests in flight may take before their connections are cut (default 10 s). */
+  drainTimeoutMs?: number;
+  /** Requests must carry `Authorization: Bearer <authToken>` (but the health probes); see readTokenFile. */
+  authToken?: string;
 }
 
-export const DEFAULTS = { port: 8080, host: '127.0.0.1', maxBatch: 32, batchTimeoutMs: 2, maxQueue: 1024, maxBody: 8 * 1024 * 1024, retryAfterSeconds: 1 };
+/** Answered without a token, for Kubernetes probes and load balancers. */
+export const OPEN_PATHS = ['/v2/health/live', '/v2/health/ready'];
+
+export const DEFAULTS = {
+  port: 8080, host: '127.0.0.1', maxBatch: 32, batchTimeoutMs: 2, maxQueue: 1024, maxBody: 8 * 1024 * 1024, retryAfterSeconds: 1,
+  ...DEFAULT_CONNECTION_LIMITS, drainTimeoutMs: DEFAULT_DRAIN_TIMEOUT_MS,
+};
 
 export function defaultWorkers(): number {
   return Math.max(1, Math.floor(availableParallelism() / 2));
@@ -88,13 +110,16 @@ export interface InferenceServer {
   spec: ModelSpec;
   metrics: ServeMetrics;
   batcher: Batcher;
-  options: Required<Omit<ServeOptions, 'name'>> & { name: string };
+  options: Required<Omit<ServeOptions, 'name' | 'authToken'>> & { name: string; auth: boolean };
   /** Resolves when every worker has loaded the model. */
   ready: Promise<void>;
   /** Listens; resolves to the URL (port 0 picks a free port). */
   listen(): Promise<string>;
-  /** Graceful stop: refuse new requests, answer those in flight, stop the workers. */
-  close(): Promise<void>;
+  /**
+   * Graceful stop: refuse new requests, answer those in flight, stop the workers. Connections
+   * still open after drainTimeoutMs (a slow client) are cut: `cut` counts them.
+   */
+  close(): Promise<CloseResult>;
 }
 
 /** Turns ajv's "body/inputs/0/shape must be array" into "inputs[0].shape: must be array". */
@@ -109,7 +134,13 @@ export function createServer(opts: ServeOptions): InferenceServer {
     workers: opts.workers ?? defaultWorkers(), maxBatch: opts.maxBatch ?? DEFAULTS.maxBatch,
     batchTimeoutMs: opts.batchTimeoutMs ?? DEFAULTS.batchTimeoutMs, maxQueue: opts.maxQueue ?? DEFAULTS.maxQueue,
     maxBody: opts.maxBody ?? DEFAULTS.maxBody, retryAfterSeconds: opts.retryAfterSeconds ?? DEFAULTS.retryAfterSeconds,
+    headerTimeoutMs: opts.headerTimeoutMs ?? DEFAULTS.headerTimeoutMs, requestTimeoutMs: opts.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
+    idleTimeoutMs: opts.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs, drainTimeoutMs: opts.drainTimeoutMs ?? DEFAULTS.drainTimeoutMs,
+    auth: opts.authToken !== undefined,
   };
+  for (const k of ['headerTimeoutMs', 'requestTimeoutMs', 'idleTimeoutMs', 'drainTimeoutMs'] as const) {
+    if (!(options[k] > 0) || !Number.isFinite(options[k])) throw new Error(`${k}: must be a positive number of milliseconds, got ${options[k]}`);
+  }
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(options.name)) throw new Error(`--name: '${options.name}' must be letters, digits, '.', '_' or '-'`);
   if (options.maxQueue < options.maxBatch) throw new Error(`--max-queue (${options.maxQueue}) must be at least --max-batch (${options.maxBatch})`);
   const spec = modelSpec(options.name, config, options.maxBatch);
@@ -123,6 +154,7 @@ export function createServer(opts: ServeOptions): InferenceServer {
   ready.catch(() => {});
 
   const app = Fastify({
+    ...connectionOptions(options, (reason) => metrics.rejected.inc({ reason })),
     bodyLimit: options.maxBody,
     return503OnClosing: true,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false } },
@@ -131,6 +163,9 @@ export function createServer(opts: ServeOptions): InferenceServer {
       return new HttpError(400, `${fieldPath(e.instancePath)}: ${e.message ?? 'is invalid'}`);
     },
   });
+
+  const sockets = trackConnections(app);
+  closeUnfinishedRequests(app);
 
   // Any content type is read as JSON (TF Serving does the same; curl -d sends form encoding).
   app.removeAllContentTypeParsers();
@@ -141,7 +176,7 @@ export function createServer(opts: ServeOptions): InferenceServer {
       done(null, JSON.parse(text));
     } catch (e) {
       const hint = /\bNaN\b|Infinity/.test(text) ? ' (NaN and Infinity are not JSON; inputs must be finite numbers)' : '';
-      done(new HttpError(400, `malformed JSON body: ${(e as Error).message}${hint}`), undefined);
+      done(new HttpError(400, `malformed JSON body: ${describeJsonError(e, text)}${hint}`), undefined);
     }
   });
 
@@ -154,6 +189,11 @@ export function createServer(opts: ServeOptions): InferenceServer {
     metrics.requests.inc({ route, method: req.method, status: String(reply.statusCode) });
     if (t0 !== undefined) metrics.latency.observe({ route }, (performance.now() - t0) / 1000);
   });
+
+  // after the timing hook, so that refused requests are timed too
+  if (opts.authToken !== undefined) {
+    addBearerAuth(app, { token: opts.authToken, open: OPEN_PATHS, onReject: () => metrics.rejected.inc({ reason: 'unauthorized' }) });
+  }
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
     let status = err instanceof HttpError ? err.statusCode : err.statusCode ?? 500;
@@ -183,6 +223,12 @@ export function createServer(opts: ServeOptions): InferenceServer {
     if (closing) throw unavailable('the server is shutting down');
     try {
       const r = await batcher.submit(parsed.values, parsed.n);
+      const row = firstNonFiniteRow(r.output, parsed.n);
+      if (row >= 0) {
+        metrics.rejected.inc({ reason: 'non_finite_output' });
+        throw new HttpError(422, `${parsed.instanceField(row)}: the model's output for this instance is not finite (NaN or Infinity); ` +
+          'the input is probably far outside what the model was trained on');
+      }
       return toOutputs(r.shape, r.output, r.probabilities, spec);
     } catch (e) {
       if (e instanceof QueueFullError) { metrics.rejected.inc({ reason: 'queue_full' }); throw unavailable(e.message); }
@@ -301,7 +347,7 @@ export function createServer(opts: ServeOptions): InferenceServer {
     return reply.header('Content-Type', metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
-  let closed: Promise<void> | null = null;
+  let closed: Promise<CloseResult> | null = null;
   return {
     app, spec, metrics, batcher, options, ready,
     async listen() {
@@ -310,18 +356,14 @@ export function createServer(opts: ServeOptions): InferenceServer {
     close() {
       closed ??= (async () => {
         closing = true;
-        // app.close stops accepting connections and waits for the requests in flight, whose
-        // batches the workers finish; then the workers stop. Keep-alive connections that go
-        // idle once their last response is sent are closed as they do, rather than after the
-        // keep-alive timeout.
-        const sweep = setInterval(() => app.server.closeIdleConnections(), 20);
-        try {
-          // queued requests go to the workers now, without waiting for their batches to fill
-          await Promise.all([app.close(), batcher.drain()]);
-        } finally {
-          clearInterval(sweep);
-        }
+        // Stop accepting connections and wait for the requests in flight, whose batches the
+        // workers finish (queued requests go to the workers now, without waiting for their
+        // batches to fill); keep-alive connections close as they go idle. Past the drain
+        // deadline, connections still open (a client sending its body a byte a second, a
+        // long batch) are cut and the queue abandoned. Then the workers stop.
+        const result = await closeWithDeadline(app, sockets, options.drainTimeoutMs, batcher.drain(), () => batcher.abort());
         await batcher.close();
+        return result;
       })();
       return closed;
     },

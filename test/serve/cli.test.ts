@@ -2,31 +2,16 @@
 // (requests in flight are answered, exit code 0), exporting a checkpoint and serving it.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import net from 'node:net';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { get, metric, mlpRawTestSet, post, trainMlp } from './helpers.js';
+import { bin, get, metric, mlpRawTestSet, post, serve, trainMlp } from './helpers.js';
 
-const bin = new URL('../../../bin/myelin.js', import.meta.url).pathname;
 let mlpDir: string;
 
 before(async () => { mlpDir = await trainMlp(); });
-
-function serve(dir: string, ...flags: string[]): Promise<{ child: ChildProcess; url: string; stderr: () => string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, [bin, 'serve', dir, '--port', '0', ...flags], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '', err = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ child, url: m[1], stderr: () => err, exited });
-    });
-    child.stderr!.on('data', (d) => { err += d; });
-    void exited.then((code) => reject(new Error(`myelin serve exited (${code}) before listening: ${err}`)));
-  });
-}
 
 test('SIGTERM under load: queued and in-flight requests are answered, new ones refused, exit code 0', async () => {
   // batches wait up to 20 s to fill to 64, so the 24 requests are certainly in flight at SIGTERM
@@ -47,6 +32,26 @@ test('SIGTERM under load: queued and in-flight requests are answered, new ones r
   assert.equal(await s.exited, 0, s.stderr());
   assert.match(s.stderr(), /SIGTERM: finishing requests in flight/);
   await assert.rejects(fetch(`${s.url}/v2/health/live`)); // no longer listening
+});
+
+test('SIGTERM with a client sending its body a byte at a time: cut at --drain-timeout, exit code 0', async () => {
+  const s = await serve(mlpDir, '--workers', '1', '--drain-timeout', '0.5');
+  const port = Number(new URL(s.url).port);
+  const slow = net.connect(port, '127.0.0.1');
+  const timer = setInterval(() => { if (slow.writable) slow.write(' '); }, 100);
+  let closed = false;
+  slow.on('error', () => {});
+  slow.on('close', () => { closed = true; clearInterval(timer); });
+  slow.write('POST /v1/models/mlp:predict HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n{');
+  await new Promise((r) => setTimeout(r, 300));
+  const t0 = performance.now();
+  s.child.kill('SIGTERM');
+  assert.equal(await s.exited, 0, s.stderr());
+  const seconds = (performance.now() - t0) / 1000;
+  assert.ok(seconds < 10, `exited ${seconds} s after SIGTERM`);
+  assert.match(s.stderr(), /cut 1 connection still open after 0\.5 s \(--drain-timeout\)/);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.ok(closed, 'the slow connection is closed');
 });
 
 test('myelin export writes a saved model from a checkpoint that myelin serve loads', async () => {
@@ -81,4 +86,7 @@ test('myelin serve on a directory without a saved model fails with one line and 
   const flag = spawnSync(process.execPath, [bin, 'serve', mlpDir, '--max-batch', '0'], { encoding: 'utf8' });
   assert.equal(flag.status, 2);
   assert.match(flag.stderr, /--max-batch must be a positive integer/);
+  const timeout = spawnSync(process.execPath, [bin, 'serve', mlpDir, '--drain-timeout', '0'], { encoding: 'utf8' });
+  assert.equal(timeout.status, 2);
+  assert.match(timeout.stderr, /--drain-timeout must be a number of seconds > 0/);
 });

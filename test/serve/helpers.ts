@@ -1,4 +1,5 @@
 // Shared setup of the serving tests: small real saved models trained here, and HTTP helpers.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,4 +57,22 @@ export async function get(url: string): Promise<{ status: number; json: any; tex
 export function metric(text: string, name: string): number {
   const m = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} (\\S+)$`, 'm').exec(text);
   return m ? Number(m[1]) : NaN;
+}
+
+export const bin = new URL('../../../bin/myelin.js', import.meta.url).pathname;
+
+/** `myelin serve DIR --port 0 ...flags` as a child process, once it listens. */
+export function serve(dir: string, ...flags: string[]): Promise<{ child: ChildProcess; url: string; stderr: () => string; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, [bin, 'serve', dir, '--port', '0', ...flags], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '', err = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve({ child, url: m[1], stderr: () => err, exited });
+    });
+    child.stderr!.on('data', (d) => { err += d; });
+    void exited.then((code) => reject(new Error(`myelin serve exited (${code}) before listening: ${err}`)));
+  });
 }

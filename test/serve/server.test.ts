@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type InferenceServer } from '../../src/serve/server.js';
+import { firstNonFiniteRow } from '../../src/serve/requests.js';
 import { loadSavedModel } from '../../src/models/saved-model.js';
 import { zooModel } from '../../src/models/index.js';
 import { Trainer } from '../../src/train/trainer.js';
@@ -109,6 +110,13 @@ test('bad inputs: each a clear 4xx naming the field, and the server answers the 
     ['v2 wrong input name', v2, { inputs: [{ name: 'x', shape: [1, 30], datatype: 'FP32', data: good }] }, 400, /inputs\[0\]\.name: expected 'input'/],
     ['v2 unknown output', v2, { inputs: [{ name: 'input', shape: [1, 30], datatype: 'FP32', data: good }], outputs: [{ name: 'embedding' }] }, 400, /outputs\[0\]\.name: unknown output 'embedding'/],
     ['v2 infinite value (1e999 parses as Infinity)', v2, `{"inputs": [{"name": "input", "shape": [1, 30], "datatype": "FP32", "data": [${good.slice(0, 29).join(',')}, 1e999]}]}`, 400, /inputs\[0\]\.data\[29\]: expected a finite number, got Infinity/],
+    ['value beyond float32 (1e39)', v1, { instances: [[...good.slice(0, 29), 1e39]] }, 400, /instances\[0\]\[29\]: expected an FP32 value within float range \(\|x\| <= 3\.4028235e\+38\), got 1e\+39/],
+    ['v2 FP32 1e39', v2, { inputs: [{ name: 'input', shape: [1, 30], datatype: 'FP32', data: [1e39, ...good.slice(1)] }] }, 400, /inputs\[0\]\.data\[0\]: expected an FP32 value within float range.*got 1e\+39/],
+    ['v2 FP32 -1e39 nested', v2, { inputs: [{ name: 'input', shape: [1, 30], datatype: 'FP32', data: [[...good.slice(0, 4), -1e39, ...good.slice(5)]] }] }, 400, /inputs\[0\]\.data\[0\]\[4\]: expected an FP32 value.*got -1e\+39/],
+    ['v2 FP64 1e39 (computed in float32)', v2, { inputs: [{ name: 'input', shape: [1, 30], datatype: 'FP64', data: [1e39, ...good.slice(1)] }] }, 400, /inputs\[0\]\.data\[0\]: expected an FP64 \(computed in float32\) value within float range/],
+    ['v2 FP16 beyond 65504', v2, { inputs: [{ name: 'input', shape: [1, 30], datatype: 'FP16', data: [70000, ...good.slice(1)] }] }, 400, /inputs\[0\]\.data\[0\]: expected an FP16 value within float range \(\|x\| <= 65504\), got 70000/],
+    // feature 19's std is ~0.0026: 3e38 fits float32 but its standardised value does not
+    ['overflow in standardisation', v1, { instances: [good, [...good.slice(0, 19), 3e38, ...good.slice(20)]] }, 400, /instances\[1\]\[19\]: 3e\+38 is Infinity after the model's preprocessing/],
     ['v2 null value', v2, { inputs: [{ name: 'input', shape: [1, 30], datatype: 'FP32', data: [...good.slice(0, 29), null] }] }, 400, /inputs\[0\]\.data\[29\]: expected a number, got null/],
     ['v2 boolean value', v2, { inputs: [{ name: 'input', shape: [1, 30], datatype: 'FP32', data: [...good.slice(0, 29), true] }] }, 400, /inputs\[0\]\.data\[29\]: expected a number, got boolean true/],
     ['unknown model (v1)', `${url}/v1/models/resnet:predict`, { instances: [good] }, 404, /unknown model 'resnet' \(this server serves 'mlp'\)/],
@@ -228,4 +236,10 @@ test('the server refuses a directory that is not a saved model, naming the file'
   assert.throws(() => createServer({ dir: '/nonexistent/model', port: 0 }), /\/nonexistent\/model\/config\.json: not found/);
   const cfg = JSON.parse(readFileSync(join(mlpDir, 'config.json'), 'utf8'));
   assert.equal(cfg.model, 'mlp');
+});
+
+test('outputs that are not finite are found per instance (answered 422, never as nulls)', () => {
+  assert.equal(firstNonFiniteRow(Float32Array.from([1, 2, 3, 4]), 2), -1);
+  assert.equal(firstNonFiniteRow(Float32Array.from([1, 2, 3, NaN, 5, 6]), 3), 1);
+  assert.equal(firstNonFiniteRow(Float32Array.from([Infinity, 2]), 2), 0);
 });

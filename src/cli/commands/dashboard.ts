@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { createDashboard, DASHBOARD_DEFAULTS } from '../../dashboard/server.js';
+import { readTokenFile } from '../../http/auth.js';
 
 function port(v: string): number {
   const n = Number(v);
@@ -17,10 +18,13 @@ export function register(program: Command): void {
     .option('--runs <dir>', 'directory holding the run directories', DASHBOARD_DEFAULTS.runs)
     .option('--port <n>', 'port (0: any free port)', port, DASHBOARD_DEFAULTS.port)
     .option('--host <addr>', 'address to listen on', DASHBOARD_DEFAULTS.host)
+    .option('--auth-token-file <file>', 'require the token in FILE (Authorization: Bearer, or open /?token=TOKEN once in a browser) on every route but /healthz')
     .action(async (opts) => {
-      const d = createDashboard({ runs: opts.runs, port: opts.port, host: opts.host });
+      const authToken = opts.authTokenFile !== undefined ? readTokenFile(opts.authTokenFile) : undefined;
+      const d = createDashboard({ runs: opts.runs, port: opts.port, host: opts.host, authToken });
       const url = await d.listen();
       process.stderr.write(`myelin dashboard: runs under ${d.root}\n`);
+      if (authToken) process.stderr.write(`  token required: open ${url}/?token=TOKEN (the token in ${opts.authTokenFile}) once in the browser\n`);
       process.stdout.write(`listening on ${url}\n`);
       const stop = () => { void d.close().then(() => process.exit(0)); };
       process.on('SIGTERM', stop);

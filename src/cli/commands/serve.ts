@@ -5,7 +5,8 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { createServer, DEFAULTS, defaultWorkers } from '../../serve/server.js';
-import { positiveInt } from '../options.js';
+import { positiveInt, seconds } from '../options.js';
+import { readTokenFile } from '../../http/auth.js';
 
 function nonNegativeNumber(name: string) {
   return (v: string): number => {
@@ -33,17 +34,34 @@ export function register(program: Command): void {
     .option('--batch-timeout-ms <ms>', 'how long a batch waits to fill up (0: no wait)', nonNegativeNumber('--batch-timeout-ms'), DEFAULTS.batchTimeoutMs)
     .option('--max-queue <n>', 'most instances queued before requests get 503 + Retry-After', positiveInt('--max-queue'), DEFAULTS.maxQueue)
     .option('--max-body <bytes>', 'largest request body (413 above)', positiveInt('--max-body'), DEFAULTS.maxBody)
-    .action(async (dir: string, opts) => {
+    .option('--header-timeout <s>', "seconds for a request's headers to arrive (then 408, connection closed)", seconds('--header-timeout'), DEFAULTS.headerTimeoutMs / 1000)
+    .option('--request-timeout <s>', 'seconds for a whole request, headers and body, to arrive (then 408, connection closed)', seconds('--request-timeout'), DEFAULTS.requestTimeoutMs / 1000)
+    .option('--idle-timeout <s>', 'seconds an idle keep-alive connection stays open', seconds('--idle-timeout'), DEFAULTS.idleTimeoutMs / 1000)
+    .option('--drain-timeout <s>', 'on SIGTERM/SIGINT: seconds to finish requests in flight; then open connections are cut and the process exits 0', seconds('--drain-timeout'), DEFAULTS.drainTimeoutMs / 1000)
+    .option('--auth-token-file <file>', 'require Authorization: Bearer <the token in FILE> on every route but /v2/health/live and /v2/health/ready')
+    .action(async (dir: string, opts, command: Command) => {
+      if (opts.headerTimeout > opts.requestTimeout) {
+        command.error(`error: --header-timeout (${opts.headerTimeout}) must not exceed --request-timeout (${opts.requestTimeout})`, { exitCode: 2 });
+      }
       const server = createServer({
         dir, port: opts.port, host: opts.host, name: opts.name, workers: opts.workers, maxBatch: opts.maxBatch,
         batchTimeoutMs: opts.batchTimeoutMs, maxQueue: opts.maxQueue, maxBody: opts.maxBody,
+        headerTimeoutMs: opts.headerTimeout * 1000, requestTimeoutMs: opts.requestTimeout * 1000, idleTimeoutMs: opts.idleTimeout * 1000,
+        drainTimeoutMs: opts.drainTimeout * 1000, authToken: opts.authTokenFile !== undefined ? readTokenFile(opts.authTokenFile) : undefined,
       });
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) return;
         stopping = true;
-        process.stderr.write(`myelin serve: ${signal}: finishing requests in flight, then exiting\n`);
-        server.close().then(() => {
+        process.stderr.write(`myelin serve: ${signal}: finishing requests in flight (at most ${opts.drainTimeout} s, --drain-timeout), then exiting\n`);
+        // close() cuts what is left at the deadline; should stopping the workers still hang
+        // (a native kernel in a long batch), exit anyway shortly after.
+        setTimeout(() => {
+          process.stderr.write('myelin serve: the workers did not stop in time; exiting\n');
+          process.exit(0);
+        }, opts.drainTimeout * 1000 + 500).unref();
+        server.close().then(({ cut }) => {
+          if (cut > 0) process.stderr.write(`myelin serve: cut ${cut} connection${cut === 1 ? '' : 's'} still open after ${opts.drainTimeout} s (--drain-timeout)\n`);
           process.stderr.write('myelin serve: stopped\n');
           process.exit(0);
         }, (e) => {
@@ -63,6 +81,7 @@ export function register(program: Command): void {
       const o = server.options;
       process.stderr.write(`myelin serve: model '${server.spec.name}' (${server.spec.config.model}, ${server.batcher.backend} backend) from ${dir}\n` +
         `  ${o.workers} worker${o.workers === 1 ? '' : 's'}, max batch ${o.maxBatch}, batch timeout ${o.batchTimeoutMs} ms, max queue ${o.maxQueue}\n` +
+        (o.auth ? `  bearer token required (${opts.authTokenFile}), but on /v2/health/live and /v2/health/ready\n` : '') +
         `  POST ${url}/v1/models/${server.spec.name}:predict   POST ${url}/v2/models/${server.spec.name}/infer   GET ${url}/metrics\n`);
       process.stdout.write(`listening on ${url}\n`);
       // keep running until a signal stops the server
