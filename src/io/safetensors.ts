@@ -22,6 +22,7 @@ import type { TypedArray } from '../dtype/dtype.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { crc32c, crcHex } from './crc32c.js';
 import { clip, scanHeader } from './header-scan.js';
+import { describeJsonError } from './json-error.js';
 
 /** Headers above this size are rejected outright (the reference implementation uses 100 MB). */
 export const SAFETENSORS_MAX_HEADER_BYTES = 100_000_000;
@@ -236,7 +237,7 @@ function parseHeader(raw: Uint8Array, where: string): Record<string, unknown> {
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${where}: header is not valid JSON (${(err as Error).message})`);
+    throw new Error(`${where}: header is not valid JSON (${describeJsonError(err, text)})`);
   }
   if (!isPlainObject(parsed)) {
     throw new Error(`${where}: header is not a JSON object (got ${jsonKind(parsed)})`);
