@@ -4,4 +4,4 @@ export { readSafetensors, writeSafetensors, decodeSafetensors, encodeSafetensors
 export { saveWeights, loadWeights } from './weights.js';
 export { saveCheckpoint, loadCheckpoint, type CheckpointInfo } from './checkpoint.js';
 export { encodePng, decodePng, writePng } from './png.js';
-export { writeFileAtomic } from './atomic-write.js';
+export { writeFileAtomic, removeStaleTempFiles } from './atomic-write.js';
