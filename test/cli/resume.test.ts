@@ -117,3 +117,15 @@ test('--resume refuses what it cannot resume, with one line, and leaves the run 
   assert.match(r.stderr, /no checkpoint to resume from \(.*last.safetensors does not exist\)/);
   assert.deepEqual(JSON.parse(readFileSync(join(empty, 'config.json'), 'utf8')), { model: 'mlp', trainOptions: { epochs: 3 } });
 });
+
+test('export checks a checkpoint\'s metadata like any load (null metadata is an error naming the file, not a TypeError)', () => {
+  const dir = join(root, 'mlp-export');
+  train('mlp', '--epochs', '1', '--out', dir);
+  const best = join(dir, 'checkpoints', 'best.safetensors');
+  const c = readSafetensors(best);
+  writeSafetensors(best, [...c.tensors].map(([k, t]) => [k, { shape: t.shape, data: t.data }] as const), { myelin: 'null' });
+  const r = run('export', '--checkpoint', best, '--out', join(root, 'exported'));
+  assert.equal(r.status, 1, r.stderr);
+  assert.ok(r.stderr.includes(`${best}: checkpoint metadata must be a JSON object, got null`), r.stderr);
+  assert.ok(!existsSync(join(root, 'exported', 'model.safetensors')));
+});
