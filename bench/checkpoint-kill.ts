@@ -14,7 +14,8 @@
 //   node dist/bench/checkpoint-kill.js --model cnn --kills 50 --limit 2000 --epochs 4
 //
 // Prints one JSON object on stdout; progress on stderr. Not part of `npm run bench` (it
-// measures robustness, not speed).
+// measures robustness, not speed). Do not rebuild (tsc) while it runs: a process started
+// while dist/ is being rewritten fails to load.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, watch } from 'node:fs';
@@ -187,7 +188,7 @@ while (report.kills < kills || existsSync(join(dir, 'checkpoints'))) {
     continue;
   }
   if (life.code !== 0) {
-    report.unexpected_exits.push(`${argv.join(' ')}: exit ${life.code ?? life.signal}: ${life.stderr.trim().split('\n').pop()}`);
+    report.unexpected_exits.push(`${argv.join(' ')}: exit ${life.code ?? life.signal}: ${life.stderr.trim().split('\n').slice(-12).join('\n')}`);
     throw new Error(report.unexpected_exits[report.unexpected_exits.length - 1]);
   }
   // the run completed
