@@ -93,7 +93,9 @@ export class EarlyStopping implements Callback {
     const best = state.best === null ? initialBest(this.mode, this.monitor) : state.best as number;
     const bestEpoch = state.bestEpoch as number;
     return () => {
-      Object.assign(this, { best, bestEpoch, stoppedEpoch: -1 });
+      this.best = best;
+      this.bestEpoch = bestEpoch;
+      this.stoppedEpoch = -1;
       this.wait = wait;
       this.bestWeights = null;
       this.resumed = true;
