@@ -2,6 +2,6 @@
 
 export { readSafetensors, writeSafetensors, decodeSafetensors, encodeSafetensors, type SafetensorsContents } from './safetensors.js';
 export { saveWeights, loadWeights } from './weights.js';
-export { saveCheckpoint, loadCheckpoint, type CheckpointInfo } from './checkpoint.js';
+export { saveCheckpoint, loadCheckpoint, stageCheckpoint, readCheckpointInfo, type CheckpointInfo, type StagedCheckpoint } from './checkpoint.js';
 export { encodePng, decodePng, writePng } from './png.js';
-export { writeFileAtomic } from './atomic-write.js';
+export { writeFileAtomic, removeStaleTempFiles } from './atomic-write.js';

@@ -58,11 +58,12 @@ async function train(options: TrainOptions): Promise<Summary> {
   const trainSet = firstN(data.train, options.limit), test = firstN(data.test, options.limit);
   const log = options.log ?? ((l: string) => process.stderr.write(l + '\n'));
   log(`cnn: ${data.name} from ${data.source}: ${trainSet.length} training, ${test.length} test images`);
-  const { run, callbacks } = startRun('cnn', options, { dataset: data.name, epochs, batchSize, lr, seed, limit: options.limit ?? null });
+  const { run, callbacks, resume } = startRun('cnn', options, { dataset: data.name, epochs, batchSize, lr, seed, limit: options.limit ?? null });
   manualSeed(seed);
   const model = buildCnn();
   const trainer = new Trainer(model, { optimizer: new Adam(model.parameters(), { lr }), loss: crossEntropy, metrics: ['accuracy'] });
-  const history = await trainer.fit(trainSet, { epochs, batchSize, seed, validation: test, callbacks, progress: options.progress, evalBatchSize: 500 });
+  const initialEpoch = resume(trainer);
+  const history = await trainer.fit(trainSet, { epochs, batchSize, seed, validation: test, callbacks, initialEpoch, progress: options.progress, evalBatchSize: 500 });
 
   const tInfer = performance.now();
   const logits = trainer.predict(test, { batchSize: 256 });
@@ -102,4 +103,5 @@ export const cnn: ZooModel = {
   description: 'the seed CNN on Fashion-MNIST (or MNIST, or a directory of IDX files)',
   train,
   evaluate,
+  resumable: true,
 };

@@ -55,11 +55,12 @@ async function train(options: TrainOptions): Promise<Summary> {
   const epochs = options.epochs ?? 50, batchSize = options.batchSize ?? 32, lr = options.lr ?? 1e-3, seed = options.seed ?? 0;
   const { data, numClasses, train: trainSet, test, scaler } = prepare(options);
   const nFeatures = data.features.shape[1];
-  const { run, callbacks } = startRun('mlp', options, { dataset: datasetName(options), epochs, batchSize, lr, seed });
+  const { run, callbacks, resume } = startRun('mlp', options, { dataset: datasetName(options), epochs, batchSize, lr, seed });
   manualSeed(seed);
   const model = buildMlp(nFeatures, numClasses);
   const trainer = new Trainer(model, { optimizer: new Adam(model.parameters(), { lr }), loss: crossEntropy, metrics: ['accuracy'] });
-  const history = await trainer.fit(trainSet, { epochs, batchSize, seed, validation: test, callbacks, progress: options.progress });
+  const initialEpoch = resume(trainer);
+  const history = await trainer.fit(trainSet, { epochs, batchSize, seed, validation: test, callbacks, initialEpoch, progress: options.progress });
   const logits = trainer.predict(test);
   const evalLogs = trainer.evaluate(test);
   const report = reportClassifier(logits, test.tensors[1], evalLogs.loss, numClasses, data.classNames);
@@ -91,4 +92,5 @@ export const mlp: ZooModel = {
   description: 'binary/multi-class MLP on tabular data (default: embedded breast-cancer set)',
   train,
   evaluate,
+  resumable: true,
 };

@@ -28,6 +28,7 @@ export const ADAM_DEFAULTS: Readonly<AdamOptions> = Object.freeze({
 export const ADAMW_DEFAULTS: Readonly<AdamOptions> = Object.freeze({ ...ADAM_DEFAULTS, weightDecay: 1e-2 });
 
 const BUFFERS = ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq'];
+const SQUARE_BUFFERS = ['exp_avg_sq', 'max_exp_avg_sq'];
 
 function checkBetas(owner: string, name: string, betas: unknown): void {
   if (!Array.isArray(betas) || betas.length !== 2) {
@@ -66,7 +67,7 @@ export class Adam extends AdamBase {
   protected get decoupled(): boolean { return false; }
 
   constructor(params: Params<AdamOptions>, options: Partial<AdamOptions> = {}) {
-    super('Adam', params, ADAM_DEFAULTS, options, BUFFERS);
+    super('Adam', params, ADAM_DEFAULTS, options, BUFFERS, SQUARE_BUFFERS);
   }
 }
 
@@ -75,6 +76,6 @@ export class AdamW extends AdamBase {
   protected get decoupled(): boolean { return true; }
 
   constructor(params: Params<AdamOptions>, options: Partial<AdamOptions> = {}) {
-    super('AdamW', params, ADAMW_DEFAULTS, options, BUFFERS);
+    super('AdamW', params, ADAMW_DEFAULTS, options, BUFFERS, SQUARE_BUFFERS);
   }
 }

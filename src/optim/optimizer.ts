@@ -59,11 +59,14 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   readonly state = new Map<Tensor, ParamState>();
   /** The buffer names this optimizer keeps (checked by loadStateDict). */
   private readonly bufferNames: readonly string[];
+  /** Buffers that can never hold a negative value (running averages of squares). */
+  private readonly nonNegativeBuffers: readonly string[];
 
   protected constructor(name: string, params: Params<O>, defaults: O, options: Partial<O>,
-    bufferNames: readonly string[]) {
+    bufferNames: readonly string[], nonNegativeBuffers: readonly string[] = []) {
     this.name = name;
     this.bufferNames = bufferNames;
+    this.nonNegativeBuffers = nonNegativeBuffers;
     if (options === null || typeof options !== 'object') throw new TypeError(`${name}: options must be an object, got ${show(options)}`);
     checkKnownKeys(name, options, Object.keys(defaults));
     const merged = { ...defaults, ...options };
@@ -181,9 +184,23 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   /**
    * Restores hyper-parameters and state saved by stateDict (from an optimizer over parameters of
    * the same shapes, in the same groups). The tensors are copied, cast to each parameter's dtype.
-   * Nothing changes if the state dict does not fit.
+   * Nothing changes if the state dict does not fit or holds values no run can produce.
    */
   loadStateDict(stateDict: OptimizerStateDict): void {
+    this.stageStateDict(stateDict)();
+  }
+
+  /**
+   * Checks a state dict and builds the state it describes off to the side, as loadStateDict
+   * would load it; returns the function that installs it. Until that is called the optimizer is
+   * untouched, and the call cannot fail: a caller restoring several objects together (a
+   * checkpoint: model, optimizer, RNG) stages each, and commits only once all have passed.
+   *
+   * Checked: the group count and each group's parameter count, the hyper-parameters, for each
+   * state entry a listed parameter, a non-negative integer step, known buffer names, the
+   * parameter's shape, and values: finite, and non-negative for second-moment buffers.
+   */
+  stageStateDict(stateDict: OptimizerStateDict): () => void {
     const owner = `${this.name}.loadStateDict`;
     if (stateDict === null || typeof stateDict !== 'object' || !Array.isArray(stateDict.paramGroups) ||
       stateDict.state === null || typeof stateDict.state !== 'object') {
@@ -196,11 +213,15 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     const byIndex = new Map<number, Tensor>();
     const groups = saved.map((g, gi) => {
       const { params, ...current } = this.paramGroups[gi];
-      if (!Array.isArray(g.params) || g.params.length !== params.length) {
-        throw new Error(`${owner}: parameter group ${gi} has ${Array.isArray(g.params) ? g.params.length : 'no'} ` +
-          `parameters in the state dict but ${params.length} in the optimizer`);
+      if (g === null || typeof g !== 'object' || !Array.isArray(g.params) || g.params.length !== params.length) {
+        const n = g !== null && typeof g === 'object' && Array.isArray(g.params) ? g.params.length : 'no';
+        throw new Error(`${owner}: parameter group ${gi} has ${n} parameters in the state dict but ${params.length} in the optimizer`);
       }
-      g.params.forEach((id, j) => byIndex.set(id, params[j]));
+      g.params.forEach((id, j) => {
+        if (!Number.isInteger(id) || id < 0) throw new Error(`${owner}: parameter group ${gi} lists ${show(id)}, not a parameter index`);
+        if (byIndex.has(id)) throw new Error(`${owner}: parameter ${id} is listed twice in the state dict's parameter groups`);
+        byIndex.set(id, params[j]);
+      });
       const { params: _ids, ...hyper } = g;
       checkNoSnakeCase(owner, hyper, Object.keys(this.defaults));
       // saved values win; keys the saved group lacks keep their current values
@@ -211,19 +232,24 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     const state = new Map<Tensor, ParamState>();
     noGrad(() => {
       for (const [key, entry] of Object.entries(stateDict.state)) {
-        const param = byIndex.get(Number(key));
+        const param = /^\d+$/.test(key) ? byIndex.get(Number(key)) : undefined;
         if (!param) throw new Error(`${owner}: state for parameter ${key}, which no parameter group lists`);
         state.set(param, this.loadParamState(owner, key, entry, param));
       }
     });
-    this.paramGroups.splice(0, this.paramGroups.length, ...groups);
-    this.state.clear();
-    for (const [p, s] of state) this.state.set(p, s);
+    return () => {
+      this.paramGroups.splice(0, this.paramGroups.length, ...groups);
+      this.state.clear();
+      for (const [p, s] of state) this.state.set(p, s);
+    };
   }
 
   private loadParamState(owner: string, key: string, entry: ParamState, param: Tensor): ParamState {
-    if (entry === null || typeof entry !== 'object' || !Number.isInteger(entry.step) || entry.step < 0) {
+    if (entry === null || typeof entry !== 'object' || !Number.isSafeInteger(entry.step) || entry.step < 0) {
       throw new Error(`${owner}: state.${key} must be { step, buffers } with a non-negative integer step, got ${show(entry)}`);
+    }
+    if (entry.buffers !== undefined && (entry.buffers === null || typeof entry.buffers !== 'object')) {
+      throw new TypeError(`${owner}: state.${key}.buffers must be an object of tensors, got ${show(entry.buffers)}`);
     }
     const buffers: Record<string, Tensor> = {};
     for (const [name, t] of Object.entries(entry.buffers ?? {})) {
@@ -235,9 +261,24 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
         throw new Error(`${owner}: state.${key}.${name} has shape ${shapeToString(t.shape)} but parameter ${key} ` +
           `has shape ${shapeToString(param.shape)}`);
       }
-      buffers[name] = t.dtype === param.dtype ? t.clone() : t.to(param.dtype);
+      const copy = t.dtype === param.dtype ? t.clone() : t.to(param.dtype);
+      this.checkBufferValues(owner, `state.${key}.${name}`, name, copy);
+      buffers[name] = copy;
     }
     return { step: entry.step, buffers };
+  }
+
+  /** Buffer values a run can produce: finite, and non-negative in the second-moment buffers. */
+  private checkBufferValues(owner: string, what: string, name: string, t: Tensor): void {
+    const data = t.dataSync();
+    const nonNegative = this.nonNegativeBuffers.includes(name);
+    for (let i = 0; i < data.length; i++) {
+      const v = Number(data[i]);
+      if (!Number.isFinite(v)) throw new Error(`${owner}: ${what} holds ${v} at element ${i}; optimizer state must be finite`);
+      if (nonNegative && v < 0) {
+        throw new Error(`${owner}: ${what} holds ${v} at element ${i}; ${name} is built from squares and cannot be negative`);
+      }
+    }
   }
 }
 

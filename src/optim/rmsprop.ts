@@ -34,7 +34,7 @@ const RMSPROP_CHECKS: OptionChecks<RMSpropOptions> = {
 
 export class RMSprop extends Optimizer<RMSpropOptions> {
   constructor(params: Params<RMSpropOptions>, options: Partial<RMSpropOptions> = {}) {
-    super('RMSprop', params, RMSPROP_DEFAULTS, options, ['square_avg', 'grad_avg', 'momentum_buffer']);
+    super('RMSprop', params, RMSPROP_DEFAULTS, options, ['square_avg', 'grad_avg', 'momentum_buffer'], ['square_avg']);
   }
 
   protected validate(g: RMSpropOptions, owner: string): void {

@@ -113,16 +113,39 @@ export class Generator {
     return [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0, this.spareNormal];
   }
 
+  /** Restores a state from getState(); a malformed one throws and leaves the generator as it was. */
   setState(state: readonly (number | null)[]): this {
-    const words = Array.isArray(state) ? state.slice(0, 4) : [];
-    if (state.length !== 5 || words.some((v) => !Number.isInteger(v) || (v as number) < 0 || (v as number) > 0xffffffff) ||
-        (state[4] !== null && typeof state[4] !== 'number')) {
-      throw new Error('Generator.setState: expected the 5-element array that getState() returns');
-    }
-    [this.s0, this.s1, this.s2, this.s3] = words as number[];
+    const problem = generatorStateProblem(state);
+    if (problem) throw new Error(`Generator.setState: ${problem}`);
+    [this.s0, this.s1, this.s2, this.s3] = state.slice(0, 4) as number[];
     this.spareNormal = state[4];
     return this;
   }
+}
+
+/**
+ * What is wrong with a generator state (as getState returns it), or null if nothing is: five
+ * elements, four 32-bit unsigned integer words that are not all zero (xoshiro's one fixed
+ * point: from there it returns zeros forever) and a cached normal deviate that is null or finite.
+ */
+export function generatorStateProblem(state: unknown): string | null {
+  const expected = 'expected the [s0, s1, s2, s3, spareNormal] array that getState() returns';
+  if (!Array.isArray(state)) return `${expected}, got ${state === null ? 'null' : typeof state}`;
+  if (state.length !== 5) return `${expected}, got an array of ${state.length}`;
+  for (let i = 0; i < 4; i++) {
+    const v: unknown = state[i];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff) {
+      return `word ${i} must be an integer in [0, 2^32), got ${JSON.stringify(v) ?? String(v)}`;
+    }
+  }
+  if (state[0] === 0 && state[1] === 0 && state[2] === 0 && state[3] === 0) {
+    return 'the state words are all zero (not a state the generator can reach; it would return only zeros)';
+  }
+  const spare: unknown = state[4];
+  if (spare !== null && (typeof spare !== 'number' || !Number.isFinite(spare))) {
+    return `spareNormal must be null or a finite number, got ${JSON.stringify(spare) ?? String(spare)}`;
+  }
+  return null;
 }
 
 function rotl(x: number, k: number): number {

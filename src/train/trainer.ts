@@ -17,7 +17,7 @@ import { Generator } from '../tensor/random.js';
 import type { Callback, Logs } from './callback.js';
 import { ProgressCallback } from './callbacks/progress.js';
 import { resolveMetric, type Metric, type MetricSpec } from './batch-metrics.js';
-import { loadCheckpoint } from '../io/checkpoint.js';
+import { stageCheckpoint } from '../io/checkpoint.js';
 
 export type LossFn = (output: Tensor, target: Tensor) => Tensor;
 
@@ -70,6 +70,8 @@ export class Trainer {
   stopTraining = false;
   /** Optimizer steps taken so far. */
   globalStep = 0;
+  /** The callbacks of the fit under way (checkpoints save the states of those that have one). */
+  private activeCallbacks: readonly Callback[] = [];
 
   constructor(readonly model: Module, options: TrainerOptions) {
     if (!options?.optimizer) throw new Error('Trainer: options.optimizer is required');
@@ -102,6 +104,8 @@ export class Trainer {
     const history: History = { epochs: [], trainSeconds: 0, samplesPerSecond: 0 };
     let samples = 0;
     this.stopTraining = false;
+    checkStateKeys(callbacks);
+    this.activeCallbacks = callbacks;
     const emit = async <K extends keyof Callback>(hook: K, ...args: unknown[]) => {
       for (const cb of callbacks) {
         const fn = cb[hook] as ((...a: unknown[]) => unknown) | undefined;
@@ -145,6 +149,7 @@ export class Trainer {
       logs.samples_per_second = seen / Math.max(trainTime / 1000, 1e-9);
       history.epochs.push({ epoch: epoch + 1, ...logs });
       await emit('onEpochEnd', epoch, logs);
+      await emit('onEpochComplete', epoch, logs);
     }
     history.samplesPerSecond = samples / Math.max(history.trainSeconds, 1e-9);
     await emit('onTrainEnd', history.epochs[history.epochs.length - 1] ?? {});
@@ -152,13 +157,37 @@ export class Trainer {
   }
 
   /**
-   * Restores model, optimizer and RNG state from a checkpoint written by ModelCheckpoint;
-   * returns the number of epochs it had completed (pass it as fit's initialEpoch).
+   * Restores model, optimizer and RNG state, the step count and the states of `callbacks` (pass
+   * the callbacks you will give fit) from a checkpoint written by ModelCheckpoint; returns the
+   * number of epochs it had completed (pass it as fit's initialEpoch). All or nothing: a
+   * checkpoint that does not fit, or holds a bad value anywhere, throws an error naming the
+   * file and the field, and changes nothing.
    */
-  resume(checkpointPath: string): number {
-    const info = loadCheckpoint(checkpointPath, this.model, this.optimizer);
-    this.globalStep = info.step;
-    return info.epoch;
+  resume(checkpointPath: string, options: { callbacks?: readonly Callback[] } = {}): number {
+    const staged = stageCheckpoint(checkpointPath, this.model, this.optimizer);
+    const callbacks = options.callbacks ?? [];
+    checkStateKeys(callbacks);
+    const saved = staged.info.callbacks ?? {};
+    const commits: (() => void)[] = [];
+    for (const cb of callbacks) {
+      if (!cb.stateKey || !cb.stageState || !(cb.stateKey in saved)) continue; // absent: the callback starts afresh
+      try {
+        commits.push(cb.stageState(saved[cb.stateKey]));
+      } catch (e) {
+        throw new Error(`${checkpointPath}: checkpoint field 'callbacks.${cb.stateKey}': ${(e as Error).message}`, { cause: e });
+      }
+    }
+    staged.commit();
+    for (const c of commits) c();
+    this.globalStep = staged.info.step;
+    return staged.info.epoch;
+  }
+
+  /** The states of the current fit's callbacks that have one, by stateKey (checkpoints save them). */
+  callbackStates(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const cb of this.activeCallbacks) if (cb.stateKey && cb.stateDict) out[cb.stateKey] = cb.stateDict();
+    return out;
   }
 
   /** One optimizer step on a batch; returns the batch's loss and metrics. */
@@ -217,5 +246,18 @@ export class Trainer {
     } finally {
       this.model.train(wasTraining);
     }
+  }
+}
+
+function checkStateKeys(callbacks: readonly Callback[]): void {
+  const seen = new Map<string, Callback>();
+  for (const cb of callbacks) {
+    if (!cb.stateKey) continue;
+    const other = seen.get(cb.stateKey);
+    if (other) {
+      throw new Error(`Trainer: two callbacks (${other.constructor.name}, ${cb.constructor.name}) keep their state under ` +
+        `'${cb.stateKey}'; give one of them another stateKey`);
+    }
+    seen.set(cb.stateKey, cb);
   }
 }

@@ -294,3 +294,51 @@ test('loadStateDict rejects a state dict that does not fit, and then changes not
 
   assert.throws(() => unflattenOptimizerState(flattenOptimizerState(good).meta, new Map()), /unflattenOptimizerState: missing tensor 'state.0.momentum_buffer'/);
 });
+
+test('loadStateDict rejects state values no run produces (negative second moments, NaN, Infinity) and changes nothing', () => {
+  const a = param([1, 2], 'float32');
+  const adam = new Adam([a], { lr: 0.1, amsgrad: true });
+  a.grad = tensor([0.5, -1], { dtype: 'float32' });
+  adam.step();
+  const good = adam.stateDict();
+  const b = param([3, 4], 'float32');
+  const fresh = new Adam([b], { lr: 0.5 });
+  const withBuffer = (name: string, values: number[], step = 1) =>
+    ({ ...good, state: { 0: { step, buffers: { ...good.state[0].buffers, [name]: tensor(values, { dtype: 'float32' }) } } } });
+  assert.throws(() => fresh.loadStateDict(withBuffer('exp_avg_sq', [0.1, -0.5])),
+    /Adam.loadStateDict: state.0.exp_avg_sq holds -0.5 at element 1; exp_avg_sq is built from squares and cannot be negative/);
+  assert.throws(() => fresh.loadStateDict(withBuffer('max_exp_avg_sq', [-0.25, 1])), /state.0.max_exp_avg_sq holds -0.25 at element 0/);
+  assert.throws(() => fresh.loadStateDict(withBuffer('exp_avg', [NaN, 0])), /state.0.exp_avg holds NaN at element 0; optimizer state must be finite/);
+  assert.throws(() => fresh.loadStateDict(withBuffer('exp_avg_sq', [1, Infinity])), /state.0.exp_avg_sq holds Infinity at element 1/);
+  assert.throws(() => fresh.loadStateDict(withBuffer('exp_avg', [1, 2], -5)), /state.0 must be \{ step, buffers \} with a non-negative integer step/);
+  assert.throws(() => fresh.loadStateDict(withBuffer('exp_avg', [1, 2], 1.5)), /non-negative integer step/);
+  assert.throws(() => fresh.loadStateDict({ ...good, state: { abc: good.state[0] } }), /state for parameter abc, which no parameter group lists/);
+  assert.throws(() => fresh.loadStateDict({ ...good, state: { 0: { step: 1, buffers: null as never } } }), /state.0.buffers must be an object of tensors, got null/);
+  const rms = new RMSprop([param([1, 2], 'float32')]);
+  assert.throws(() => rms.loadStateDict({ paramGroups: rms.stateDict().paramGroups, state: { 0: { step: 1, buffers: { square_avg: tensor([-1, 0], { dtype: 'float32' }) } } } }),
+    /RMSprop.loadStateDict: state.0.square_avg holds -1 at element 0/);
+  // a momentum (or first moment) may be negative
+  const sgd = new SGD([param([1, 2], 'float32')], { momentum: 0.9 });
+  sgd.loadStateDict({ paramGroups: sgd.stateDict().paramGroups, state: { 0: { step: 1, buffers: { momentum_buffer: tensor([-1, 0], { dtype: 'float32' }) } } } });
+  assert.equal(fresh.paramGroups[0].lr, 0.5, 'nothing was loaded');
+  assert.equal(fresh.state.size, 0);
+  // the good state loads
+  fresh.loadStateDict(good);
+  assert.equal(fresh.paramGroups[0].lr, 0.1);
+});
+
+test('stageStateDict checks and builds the state but installs it only when its result is called', () => {
+  const a = param([1, 2], 'float32');
+  const sgd = new SGD([a], { lr: 0.1, momentum: 0.9 });
+  a.grad = tensor([1, 1], { dtype: 'float32' });
+  sgd.step();
+  const saved = sgd.stateDict();
+  const b = param([1, 2], 'float32');
+  const other = new SGD([b], { lr: 0.3, momentum: 0.5 });
+  const commit = other.stageStateDict(saved);
+  assert.equal(other.paramGroups[0].lr, 0.3);
+  assert.equal(other.state.size, 0);
+  commit();
+  assert.equal(other.paramGroups[0].lr, 0.1);
+  assert.deepEqual(Array.from(other.state.get(b)!.buffers.momentum_buffer.dataSync()), Array.from(saved.state[0].buffers.momentum_buffer.dataSync()));
+});

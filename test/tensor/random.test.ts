@@ -3,7 +3,7 @@
 // standard errors, so that a correct generator essentially never fails).
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { Generator, manualSeed, defaultGenerator } from '../../src/tensor/random.js';
+import { Generator, manualSeed, defaultGenerator, generatorStateProblem } from '../../src/tensor/random.js';
 import { rand, randn, randint, randperm, bernoulli, uniform, normal } from '../../src/tensor/creation.js';
 
 const N = 100_000;
@@ -308,4 +308,30 @@ describe('distribution statistics (1e5 samples)', () => {
     assert.throws(() => bernoulli([2], -0.1), /bernoulli/);
     assert.throws(() => bernoulli([2], Number.NaN), /bernoulli/);
   });
+});
+
+test('setState rejects malformed states (all-zero words, wrong length or types, non-finite deviate) and keeps the old one', () => {
+  const g = new Generator(11);
+  const before = g.getState();
+  const bad: [unknown, RegExp][] = [
+    [[0, 0, 0, 0, null], /all zero/],
+    [[1, 2, 3], /array of 3/],
+    [[1, 2, 3, 4, null, 6], /array of 6/],
+    [null, /got null/],
+    ['abc', /got string/],
+    [[1, 2, -3, 4, null], /word 2 must be an integer/],
+    [[1, 2, 3, 2 ** 32, null], /word 3 must be an integer/],
+    [[1.5, 2, 3, 4, null], /word 0/],
+    [['1', 2, 3, 4, null], /word 0/],
+    [[1, 2, 3, 4, NaN], /spareNormal/],
+    [[1, 2, 3, 4, Infinity], /spareNormal/],
+    [[1, 2, 3, 4, '0.5'], /spareNormal/],
+  ];
+  for (const [state, re] of bad) {
+    assert.match(generatorStateProblem(state) ?? '', re, JSON.stringify(state));
+    assert.throws(() => g.setState(state as never), re);
+    assert.deepEqual(g.getState(), before);
+  }
+  assert.equal(generatorStateProblem([0, 0, 0, 1, null]), null);
+  assert.equal(generatorStateProblem([1, 2, 3, 4, -0.25]), null);
 });

@@ -34,3 +34,19 @@ test('RunRecord appends to an existing record (a resumed run) and leaves earlier
   assert.deepEqual(lines.map((l) => l.epoch), [1, 2]);
   assert.equal(lines[0].time, '2024-01-01T00:00:00.000Z');
 });
+
+test('truncateAfter (a resumed run) drops the records after the checkpoint\'s step and a partial last line, keeps step-less ones', () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'myelin-run-record-')), 'metrics.jsonl');
+  const record = new RunRecord(path);
+  record.truncateAfter(5); // no file yet: nothing to do
+  record.append('step', { step: 10, loss: 1 });
+  record.append('epoch', { epoch: 1, step: 20, loss: 0.9 });
+  record.append('eval', { iter: 3, val_loss: 0.8 });
+  record.append('epoch', { epoch: 2, step: 40, loss: 0.7 });
+  writeFileSync(path, readFileSync(path, 'utf8') + '{"time":"2024-01-01T00:00:00Z","kind":"epo', { flag: 'w' }); // killed mid-append
+  record.truncateAfter(20);
+  const kept = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(kept.map((r) => [r.kind, r.step ?? null]), [['step', 10], ['epoch', 20], ['eval', null]]);
+  record.append('epoch', { epoch: 2, step: 40, loss: 0.7 });
+  assert.equal(readFileSync(path, 'utf8').trim().split('\n').length, 4);
+});

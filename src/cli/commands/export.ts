@@ -6,6 +6,7 @@ import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { readSafetensors } from '../../io/safetensors.js';
+import { readCheckpointInfo, type CheckpointInfo } from '../../io/checkpoint.js';
 import { loadWeights, saveWeights } from '../../io/weights.js';
 import { buildFromConfig, readSavedModelConfig } from '../../models/saved-model.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
@@ -25,12 +26,12 @@ export function exportSavedModel(checkpoint: string, out: string, configPath?: s
   const model = buildFromConfig(config);
   // strict load: every tensor of the architecture, with its shape (optimizer state is skipped)
   loadWeights(model, checkpoint);
-  const meta = readSafetensors(checkpoint).metadata?.myelin;
-  let info: { epoch?: number; step?: number; metrics?: Record<string, number> } = {};
-  if (meta) try { info = JSON.parse(meta); } catch { /* plain weights */ }
+  // a checkpoint's metadata is checked like any checkpoint load (plain weights have none)
+  const isCheckpoint = readSafetensors(checkpoint).metadata?.myelin !== undefined;
+  const info: Partial<CheckpointInfo> = isCheckpoint ? readCheckpointInfo(checkpoint) : {};
   mkdirSync(out, { recursive: true });
   saveWeights(model, join(out, 'model.safetensors'));
-  const { status: _s, ...rest } = config as Record<string, unknown>;
+  const { status: _s, trainOptions: _t, ...rest } = config as Record<string, unknown>;
   const exported = {
     ...rest,
     exported_from: { checkpoint: resolve(checkpoint), config: resolve(cfgPath), epoch: info.epoch, step: info.step, checkpoint_metrics: info.metrics },
