@@ -192,6 +192,10 @@ function stageWeights(path: string, contents: SafetensorsContents, model: Module
       problems.push(`'${name}' has shape ${shapeToString(incoming.shape)} in the checkpoint but ${shapeToString(target.shape)} in the model`);
     } else if (incoming.dtype !== target.dtype) {
       problems.push(`'${name}' is ${t.dtype} in the checkpoint but ${target.dtype} in the model`);
+    } else {
+      // as Module.loadStateDict refuses them: checked here so that commit() cannot fail
+      const bad = t.data.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) problems.push(`'${name}' element ${bad} is ${t.data[bad]} (a non-finite weight)`);
     }
     weights.set(name, incoming);
   }
