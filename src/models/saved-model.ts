@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import type { Module } from '../nn/module.js';
 import { loadWeights } from '../io/weights.js';
 import { FileReadError, readRegularTextFile } from '../io/read-file.js';
+import { JSON_CHECKSUM_FIELD, jsonChecksumProblem } from '../io/json-checksum.js';
 import { describeJsonError } from '../io/json-error.js';
 import { buildMlp } from './mlp.js';
 import { buildCnn } from './cnn.js';
@@ -94,7 +95,10 @@ export function readSavedModelConfig(dirOrFile: string): SavedModelConfig {
     // by position only: the file might not be a config at all, and its text stays out of messages
     fail(path, `invalid JSON (${describeJsonError(e, text)})`);
   }
-  return checkSavedModelConfig(raw, path);
+  const changed = jsonChecksumProblem(raw);
+  if (changed !== null) fail(path, changed);
+  const { [JSON_CHECKSUM_FIELD]: _checksum, ...config } = raw as Record<string, unknown>;
+  return checkSavedModelConfig(config, path);
 }
 
 /** Sizes the zoo's architecture records hold (layer widths, class counts): positive integers. */

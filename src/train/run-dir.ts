@@ -3,6 +3,7 @@
 
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { withJsonChecksum } from '../io/json-checksum.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 
 export class RunDir {
@@ -29,7 +30,8 @@ export class RunDir {
   get checkpoints(): string { return this.file('checkpoints'); }
   get metricsFile(): string { return this.file('metrics.jsonl'); }
 
+  /** Writes a JSON file atomically; an object gets a checksum field (io/json-checksum.ts). */
   writeJson(name: string, value: unknown): void {
-    writeFileAtomic(this.file(name), JSON.stringify(value, null, 2) + '\n');
+    writeFileAtomic(this.file(name), JSON.stringify(withJsonChecksum(value), null, 2) + '\n');
   }
 }

@@ -3,7 +3,7 @@
 // byte overwrites, truncation, insertion and deletion, header edits: offsets swapped, dtype
 // relabelled, shapes changed, duplicate keys, NaN written into the data). Every mutation must be
 // either rejected with an error naming the file, leaving the model exactly as it was, or load
-// weights bit-identical to the original. FUZZ_CASES raises the count (the note's figures come
+// weights bit-identical to the original. A saved model's config.json gets the same treatment. FUZZ_CASES raises the count (the note's figures come
 // from `FUZZ_CASES=10000 node --test dist/test/io/fuzz-integrity.test.js`).
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,6 +19,9 @@ import { fromArray, randn } from '../../src/tensor/creation.js';
 import { manualSeed } from '../../src/tensor/random.js';
 import type { Module } from '../../src/nn/module.js';
 import { mulberry32 } from '../helpers/prng.js';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { readSavedModelConfig } from '../../src/models/saved-model.js';
 
 const CASES = Number(process.env.FUZZ_CASES ?? 1500);
 
@@ -116,6 +119,57 @@ function fuzz(label: string, file: string, seed: number, load: (file: string, mo
     Object.entries(tally.byKind).map(([k, v]) => `${k} ${v.rejected}/${v.identical}`).join(', '));
   return tally;
 }
+
+/** One random mutation of a text file's bytes (bit flip, overwrite, truncation, insertion, deletion, a digit changed). */
+function mutateText(bytes: Uint8Array, rnd: () => number): { out: Uint8Array; kind: string } {
+  const at = (n: number) => Math.floor(rnd() * n);
+  const i = at(bytes.length);
+  switch (at(6)) {
+    case 0: { const out = bytes.slice(); out[i] ^= 1 << at(8); return { out, kind: 'bit flip' }; }
+    case 1: { const out = bytes.slice(); out[i] = at(256); return { out, kind: 'byte overwrite' }; }
+    case 2: return { out: bytes.slice(0, i), kind: 'truncation' };
+    case 3: { const out = new Uint8Array(bytes.length + 1); out.set(bytes.subarray(0, i)); out[i] = at(256); out.set(bytes.subarray(i), i + 1); return { out, kind: 'insertion' }; }
+    case 4: { const out = new Uint8Array(bytes.length - 1); out.set(bytes.subarray(0, i)); out.set(bytes.subarray(i + 1), i); return { out, kind: 'deletion' }; }
+    default: { // a digit changed: valid JSON, a different number
+      const digits = [...bytes.keys()].filter((k) => bytes[k] >= 0x30 && bytes[k] <= 0x39);
+      const out = bytes.slice(); const k = digits[at(digits.length)]; out[k] = 0x30 + ((out[k] - 0x30 + 1 + at(9)) % 10);
+      return { out, kind: 'digit changed' };
+    }
+  }
+}
+
+test(`a saved model's config.json, ${CASES} mutations: rejected naming the file, or read equal`, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'myelin-fuzz-config-'));
+  try {
+    const cli = fileURLToPath(new URL('../../../bin/myelin.js', import.meta.url));
+    const run = spawnSync(process.execPath, [cli, 'train', 'mlp', '--epochs', '1', '--out', join(dir, 'run'), '--no-progress'], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    const original = new Uint8Array(readFileSync(join(dir, 'run', 'config.json')));
+    const reference = readSavedModelConfig(join(dir, 'run'));
+    const rnd = mulberry32(13);
+    let rejected = 0, equal = 0;
+    for (let c = 0; c < CASES; c++) {
+      const { out, kind } = mutateText(original, rnd);
+      const file = join(dir, `config-${c}.json`);
+      writeFileSync(file, out);
+      let got;
+      try {
+        got = readSavedModelConfig(file);
+      } catch (e) {
+        assert.ok((e as Error).message.includes(file), `config case ${c} (${kind}): the error does not name the file: ${(e as Error).message.slice(0, 200)}`);
+        rejected++;
+        continue;
+      }
+      // every field the model uses as it was (a mangled name of an unused field may remain as an extra)
+      const used = Object.fromEntries(Object.keys(reference).map((k) => [k, (got as unknown as Record<string, unknown>)[k]]));
+      assert.deepEqual(used, reference, `config case ${c} (${kind}): read with other values and no error`);
+      equal++;
+    }
+    console.log(`# config.json: ${CASES} mutations: ${rejected} rejected, ${equal} read equal`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 describe('fuzzed weights and checkpoints: rejected naming the file, or loaded bit-identical', () => {
   const dir = mkdtempSync(join(tmpdir(), 'myelin-fuzz-src-'));
