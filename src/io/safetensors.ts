@@ -17,9 +17,9 @@
 // every other reader) and verifies it on read when present, naming the tensor. So a flipped bit,
 // two tensors' offsets swapped or a relabelled dtype is an error, not silently wrong weights.
 // Files without it (PyTorch's) still load.
-import { readFileSync } from 'node:fs';
 import type { TypedArray } from '../dtype/dtype.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { readRegularFile } from './read-file.js';
 import { crc32c, crcHex } from './crc32c.js';
 import { clip, scanHeader } from './header-scan.js';
 import { describeJsonError } from './json-error.js';
@@ -408,11 +408,17 @@ function encode(tensors: TensorsToWrite, metadata: Record<string, string> | unde
 // ---------------------------------------------------------------------------------------------
 // files
 
-/** Read and decode a safetensors file; errors name the path. */
+/** The largest safetensors file read (Node's largest Buffer is about this). */
+export const SAFETENSORS_MAX_FILE_BYTES = 2 ** 31 - 1;
+
+/**
+ * Read and decode a safetensors file; errors name the path. Only a regular file is read (a
+ * named pipe would block the reader, a device never end).
+ */
 export function readSafetensors(path: string): SafetensorsContents {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    bytes = readRegularFile(path, SAFETENSORS_MAX_FILE_BYTES);
   } catch (err) {
     throw new Error(`safetensors ${path}: cannot read file: ${(err as Error).message}`, { cause: err });
   }

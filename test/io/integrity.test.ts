@@ -97,6 +97,14 @@ describe('safetensors checksums', () => {
     assert.throws(() => decodeSafetensors(withHeader(bytes, json), 'f'), /tensor '(x|y)' does not match its checksum/);
   });
 
+  test('a named pipe where a weights file should be is refused, not waited on', { skip: process.platform === 'win32' }, () => {
+    const dir = mkdtempSync(join(tmpdir(), 'myelin-fifo-'));
+    const fifo = join(dir, 'model.safetensors');
+    spawnSync('mkfifo', [fifo]);
+    assert.throws(() => readSafetensors(fifo), /model\.safetensors: cannot read file: .*named pipe/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   test('a file without checksums (written by PyTorch) still loads, unverified', () => {
     const back = readSafetensors(fixturePath('torch_small.safetensors'));
     assert.equal(back.verified, false);

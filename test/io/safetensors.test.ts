@@ -297,7 +297,7 @@ test('writeSafetensors / readSafetensors round trip on disk; errors name the pat
     assert.deepEqual(back.metadata, { format: 'pt' });
 
     const missing = join(dir, 'nope.safetensors');
-    assert.throws(() => readSafetensors(missing), (e: Error) => e.message.includes(missing) && /cannot read file.*ENOENT/.test(e.message));
+    assert.throws(() => readSafetensors(missing), (e: Error) => e.message.includes(missing) && /cannot read file.*not found/.test(e.message));
 
     const garbage = join(dir, 'garbage.safetensors');
     writeFileSync(garbage, 'hello');
