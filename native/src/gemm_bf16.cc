@@ -16,20 +16,38 @@ namespace myelin {
 namespace bf16_detail {
 
 void pack(int R, int64_t rows, int64_t k, const uint16_t* src, int64_t rs, int64_t ks, uint32_t* dst) {
-  const int64_t kp = (k + 1) / 2;
+  const int64_t kp = (k + 1) / 2, kfull = k / 2;
   for (int64_t r0 = 0; r0 < rows; r0 += R) {
     const int64_t nr = std::min<int64_t>(R, rows - r0);
     uint32_t* d = dst + (r0 / R) * kp * R;
-    for (int64_t p = 0; p < kp; ++p, d += R) {
-      const int64_t kk = 2 * p;
-      const uint16_t* s = src + r0 * rs + kk * ks;
-      if (kk + 1 < k) {
-        for (int64_t r = 0; r < nr; ++r) d[r] = (uint32_t)s[r * rs] | (uint32_t)s[r * rs + ks] << 16;
-      } else {
-        for (int64_t r = 0; r < nr; ++r) d[r] = s[r * rs];
+    const uint16_t* s = src + r0 * rs;
+    if (ks == 1) {
+      // each row's k contiguous: a pair is one 32-bit word of the source
+      for (int64_t r = 0; r < nr; ++r) {
+        const uint16_t* sr = s + r * rs;
+        for (int64_t p = 0; p < kfull; ++p) {
+          uint32_t w;
+          std::memcpy(&w, sr + 2 * p, 4);
+          d[p * R + r] = w;
+        }
       }
-      for (int64_t r = nr; r < R; ++r) d[r] = 0;
+    } else if (rs == 1) {
+      // rows contiguous: interleave two source rows of k
+      for (int64_t p = 0; p < kfull; ++p) {
+        const uint16_t* s0 = s + 2 * p * ks;
+        const uint16_t* s1 = s0 + ks;
+        uint32_t* dp = d + p * R;
+        for (int64_t r = 0; r < nr; ++r) dp[r] = (uint32_t)s0[r] | (uint32_t)s1[r] << 16;
+      }
+    } else {
+      for (int64_t p = 0; p < kfull; ++p)
+        for (int64_t r = 0; r < nr; ++r) d[p * R + r] = (uint32_t)s[r * rs + 2 * p * ks] | (uint32_t)s[r * rs + (2 * p + 1) * ks] << 16;
     }
+    if (kp > kfull)  // odd k: the last pair's upper half is zero
+      for (int64_t r = 0; r < nr; ++r) d[kfull * R + r] = s[r * rs + (k - 1) * ks];
+    if (nr < R)
+      for (int64_t p = 0; p < kp; ++p)
+        for (int64_t r = nr; r < R; ++r) d[p * R + r] = 0;
   }
 }
 
@@ -43,7 +61,7 @@ using namespace bf16_detail;
 // op(A) a packed mc x kc block; the micro-kernel walks B micro-panels (L1) over the A block (L2).
 constexpr int64_t KC = 384;      // k per block (even)
 constexpr int64_t MC = MR * 8;   // rows of A per packed block
-constexpr int64_t NC = NR * 16;  // columns of B per packed block
+constexpr int64_t NC = NR * 32;  // columns of B per packed block
 
 // Operand element (r, kk) = p[r*rs + kk*ks]: rows of op(A), or columns of op(B).
 struct Op {

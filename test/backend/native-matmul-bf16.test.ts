@@ -76,6 +76,8 @@ describe(`native matmulBf16 against js (MYELIN_GEMM_PATH=${path ?? 'unset'})`, {
     test(`${threads === 1 ? 'one thread' : 'the thread pool'}: odd sizes, k blocks, transposes, accumulate, broadcast batches`, () => {
       const native = nb!;
       assert.ok(isNativeBackend(native));
+      if (path === 'generic') assert.equal(native.info().bf16_gemm_path, 'portable');
+      else if (path !== 'avx2' && native.info().cpu_features.split(' ').includes('avx512_bf16')) assert.equal(native.info().bf16_gemm_path, 'avx512bf16');
       native.setNumThreads(threads);
       try {
         CASES.forEach((p, i) => check(p, 100 + i));
