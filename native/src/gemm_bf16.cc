@@ -3,6 +3,7 @@
 #include "gemm_bf16.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -59,9 +60,24 @@ using namespace bf16_detail;
 
 // Blocking: a kc x nc block of op(B) packed per (column block, k block), then per mc rows of
 // op(A) a packed mc x kc block; the micro-kernel walks B micro-panels (L1) over the A block (L2).
-constexpr int64_t KC = 384;      // k per block (even)
-constexpr int64_t MC = MR * 8;   // rows of A per packed block
-constexpr int64_t NC = NR * 32;  // columns of B per packed block
+// MYELIN_BF16_KC / _MC / _NC override the defaults (for benchmarking only).
+struct Blocking {
+  int64_t kc = 384, mc = MR * 8, nc = NR * 16;  // kc even, mc a multiple of MR, nc of NR
+  Blocking() {
+    auto rd = [](const char* name, int64_t d, int64_t unit) {
+      const char* s = std::getenv(name);
+      const int64_t v = s && *s ? (int64_t)std::atoll(s) : 0;
+      return v > 0 ? (v + unit - 1) / unit * unit : d;
+    };
+    kc = rd("MYELIN_BF16_KC", kc, 2);
+    mc = rd("MYELIN_BF16_MC", mc, MR);
+    nc = rd("MYELIN_BF16_NC", nc, NR);
+  }
+};
+const Blocking& blocking() {
+  static const Blocking b;
+  return b;
+}
 
 // Operand element (r, kk) = p[r*rs + kk*ks]: rows of op(A), or columns of op(B).
 struct Op {
@@ -82,6 +98,7 @@ bool use_avx512bf16() {
 #if MYELIN_SIMD_X86
 // C [M x N] = op(A) op(B) (+ C), one thread.
 void block_gemm(Op A, Op B, int64_t M, int64_t N, int64_t K, float* C, int64_t ldc, bool accumulate) {
+  const int64_t KC = blocking().kc, MC = blocking().mc, NC = blocking().nc;
   const int64_t kcb = std::min(K, KC);
   tls_b.resize((size_t)(((std::min(N, NC) + NR - 1) / NR) * NR * ((kcb + 1) / 2)));
   tls_a.resize((size_t)(((std::min(M, MC) + MR - 1) / MR) * MR * ((kcb + 1) / 2)));
