@@ -58,6 +58,15 @@ namespace {
 
 using namespace bf16_detail;
 
+bool use_avx512bf16() {
+#if MYELIN_SIMD_X86
+  return cpu_features().has_avx512_bf16 && preferred_isa() == Isa::avx512;
+#else
+  return false;
+#endif
+}
+
+#if MYELIN_SIMD_X86
 // Blocking: a kc x nc block of op(B) packed per (column block, k block), then per mc rows of
 // op(A) a packed mc x kc block; the micro-kernel walks B micro-panels (L1) over the A block (L2).
 // MYELIN_BF16_KC / _MC / _NC override the defaults (for benchmarking only).
@@ -87,15 +96,6 @@ struct Op {
 
 thread_local std::vector<uint32_t> tls_a, tls_b;
 
-bool use_avx512bf16() {
-#if MYELIN_SIMD_X86
-  return cpu_features().has_avx512_bf16 && preferred_isa() == Isa::avx512;
-#else
-  return false;
-#endif
-}
-
-#if MYELIN_SIMD_X86
 // C [M x N] = op(A) op(B) (+ C), one thread.
 void block_gemm(Op A, Op B, int64_t M, int64_t N, int64_t K, float* C, int64_t ldc, bool accumulate) {
   const int64_t KC = blocking().kc, MC = blocking().mc, NC = blocking().nc;
