@@ -5,7 +5,7 @@
 //   npm run bench -- cnn --quick         # one section, small sizes and few steps (a smoke run)
 //   npm run bench -- gemm --sizes 256,512 --threads 1,2 --out gemm.json
 //
-// Sections: gemm, conv, cnn, tfjs, sequence, generative, serve.
+// Sections: gemm, bf16, conv, cnn, tfjs, sequence, generative, serve.
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,11 +20,11 @@ import { packageRoot } from '../src/data/builtin.js';
 import { benchCnn, type CnnBenchResult } from './cnn.js';
 import { benchTfjsCnn } from './tfjs-cnn.js';
 import { runTwin, torchAvailable } from './pytorch.js';
-import { benchConvs, benchGemm, seedCnnConvs, type ConvRow } from './lib/kernels.js';
+import { benchConvs, benchGemm, benchGemmBf16, seedCnnConvs, type ConvRow } from './lib/kernels.js';
 import { prettyJson } from './lib/json.js';
 import { round, type MeasureOptions } from './lib/timing.js';
 
-export const SECTIONS = ['gemm', 'conv', 'cnn', 'tfjs', 'sequence', 'generative', 'serve'] as const;
+export const SECTIONS = ['gemm', 'bf16', 'conv', 'cnn', 'tfjs', 'sequence', 'generative', 'serve'] as const;
 export type Section = (typeof SECTIONS)[number];
 const DEFAULT_SECTIONS: Section[] = ['gemm', 'conv', 'cnn'];
 
@@ -202,6 +202,34 @@ function sectionGemm(opts: Options, native: NativeBackend | null, nativeReason: 
   };
 }
 
+/**
+ * matmulBf16 against float32 matmul on the native backend, square n x n, each thread count's
+ * pair timed back to back (float32, then bfloat16) in three rounds, so that a shared machine's
+ * load falls on both alike; the ratio is per round.
+ */
+function sectionBf16(opts: Options, native: NativeBackend | null, nativeReason: string): Json {
+  if (!native) return { skipped: `native backend unavailable: ${nativeReason}` };
+  const sizes = opts.sizes ?? (opts.quick ? [128] : [1024]);
+  const m = measureOptions(opts);
+  const rows: Json[] = [];
+  for (const t of opts.threads) {
+    const threads = native.setNumThreads(t);
+    for (const n of sizes) {
+      for (let round_ = 1; round_ <= (opts.quick ? 1 : 3); round_++) {
+        const f32 = benchGemm(native, n, m), bf16 = benchGemmBf16(native, n, m);
+        rows.push({ threads, n, round: round_, f32_gflops: f32.gflops, bf16_gflops: bf16.gflops,
+          f32_gflops_best: f32.gflops_best, bf16_gflops_best: bf16.gflops_best, bf16_over_f32: round(bf16.gflops / f32.gflops, 2) });
+        log(`bf16 threads=${threads} n=${n} round ${round_}: f32 ${f32.gflops}, bf16 ${bf16.gflops} GFLOP/s (x${round(bf16.gflops / f32.gflops, 2)})`);
+      }
+    }
+  }
+  native.setNumThreads(0);
+  return {
+    what: 'C = A B, square n x n: float32 matmul against matmulBf16 (bfloat16 A, B; float32 C); 2 n^3 flop per call',
+    method: method(m) + '; float32 and bfloat16 timed back to back, three rounds', rows,
+  };
+}
+
 function sectionConv(opts: Options, native: NativeBackend | null, nativeReason: string): Json {
   const batch = opts.convBatch ?? (opts.quick ? 8 : 64);
   const m = measureOptions(opts);
@@ -369,6 +397,7 @@ export async function runBench(argv: string[]): Promise<Json> {
     const ts = performance.now();
     switch (s) {
       case 'gemm': report.gemm = sectionGemm(opts, native, nativeReason); break;
+      case 'bf16': report.bf16 = sectionBf16(opts, native, nativeReason); break;
       case 'conv': report.conv = sectionConv(opts, native, nativeReason); break;
       case 'cnn': report.cnn = await sectionCnn(opts, native, nativeReason, torchWhy, twinThreads); break;
       case 'tfjs': report.tfjs = await sectionTfjs(opts, report.cnn as Json | undefined); break;

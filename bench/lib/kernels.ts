@@ -32,6 +32,16 @@ export function benchGemm(b: Backend, n: number, opts: MeasureOptions): TimedRow
   return timed(2 * n * n * n, () => b.matmul(a, bm, c, p), opts);
 }
 
+/** C = A B for n x n bfloat16 A and B into float32 C (matmulBf16; 2 n^3 floating-point operations). */
+export function benchGemmBf16(b: Backend, n: number, opts: MeasureOptions): TimedRow {
+  const a = new Uint16Array(n * n), bm = new Uint16Array(n * n);
+  b.cast(randomFill(new Float32Array(n * n), 1), a);
+  b.cast(randomFill(new Float32Array(n * n), 2), bm);
+  const c = new Float32Array(n * n);
+  const p: MatmulParams = { batch: 1, m: n, n, k: n, transA: false, transB: false, strideA: n * n, strideB: n * n, accumulate: false };
+  return timed(2 * n * n * n, () => b.matmulBf16(a, bm, c, p), opts);
+}
+
 export interface ConvLayer { layer: string; p: Conv2dParams; needsInputGrad: boolean }
 
 function convParams(n: number, cIn: number, size: number, cOut: number, k: number): Conv2dParams {

@@ -7,7 +7,7 @@
 
 #include "binding/tensor.h"
 
-#define MYELIN_SPEC_FINGERPRINT "d33e47ae"
+#define MYELIN_SPEC_FINGERPRINT "4fbaf57d"
 
 // dtype codes: 0 for an absent (null) tensor, then the dtypes in this order: (name, the
 // Node-API typed array type that stores it, its element size)
@@ -251,6 +251,18 @@ struct MatmulArgs {
   }
 };
 void run(const MatmulArgs& a);
+
+// matmulBf16(a, b, out, p)
+struct MatmulBf16Args {
+  static constexpr const char* kName = "matmulBf16"; static constexpr int kTensors = 3;
+  Tensor a; Tensor b; Tensor out; MatmulParams p;
+  template <class R> void read(R& r) {
+    r.tensor(a, "a", false); r.tensor(b, "b", false); r.tensor(out, "out", false); p.read(r);
+    static const uint64_t kDtypes[] = {7744}; r.dtypes(kDtypes, 1, {&a, &b, &out}, 0);
+    r.need(a, "a", (r.mul(r.mul(r.mul(p.batch, p.m), p.n), p.k) == 0 ? 0 : r.add(r.mul((p.batch - 1), p.strideA), r.mul(p.m, p.k)))); r.need(b, "b", (r.mul(r.mul(r.mul(p.batch, p.m), p.n), p.k) == 0 ? 0 : r.add(r.mul((p.batch - 1), p.strideB), r.mul(p.k, p.n)))); r.need(out, "out", r.mul(r.mul(p.batch, p.m), p.n));
+  }
+};
+void run(const MatmulBf16Args& a);
 
 // conv2d(x, w, bias?, out, p)
 struct Conv2dArgs {
@@ -529,7 +541,7 @@ struct RmspropUpdateArgs {
 void run(const RmspropUpdateArgs& a);
 
 // every kernel, for the export table
-#define MYELIN_KERNELS(X) X(FillArgs) X(CopyArgs) X(CastArgs) X(UnaryArgs) X(BinaryArgs) X(WhereArgs) X(ReduceArgs) X(ArgReduceArgs) X(ExpandArgs) X(PermuteArgs) X(SliceArgs) X(SliceAssignArgs) X(GatherRowsArgs) X(ScatterAddRowsArgs) X(TakeAlongAxisArgs) X(ScatterAddAlongAxisArgs) X(MatmulArgs) X(Conv2dArgs) X(Conv2dBackwardDataArgs) X(Conv2dBackwardWeightArgs) X(MaxPool2dArgs) X(MaxPool2dBackwardArgs) X(AvgPool2dArgs) X(AvgPool2dBackwardArgs) X(SoftmaxArgs) X(SoftmaxBackwardArgs) X(ChannelMomentsArgs) X(BatchNormApplyArgs) X(BatchNormBackwardArgs) X(LayerNormArgs) X(LayerNormBackwardArgs) X(LstmCellArgs) X(LstmCellBackwardArgs) X(GruCellArgs) X(GruCellBackwardArgs) X(AttentionSoftmaxArgs) X(AttentionSoftmaxBackwardArgs) X(SgdUpdateArgs) X(AdamUpdateArgs) X(RmspropUpdateArgs)
+#define MYELIN_KERNELS(X) X(FillArgs) X(CopyArgs) X(CastArgs) X(UnaryArgs) X(BinaryArgs) X(WhereArgs) X(ReduceArgs) X(ArgReduceArgs) X(ExpandArgs) X(PermuteArgs) X(SliceArgs) X(SliceAssignArgs) X(GatherRowsArgs) X(ScatterAddRowsArgs) X(TakeAlongAxisArgs) X(ScatterAddAlongAxisArgs) X(MatmulArgs) X(MatmulBf16Args) X(Conv2dArgs) X(Conv2dBackwardDataArgs) X(Conv2dBackwardWeightArgs) X(MaxPool2dArgs) X(MaxPool2dBackwardArgs) X(AvgPool2dArgs) X(AvgPool2dBackwardArgs) X(SoftmaxArgs) X(SoftmaxBackwardArgs) X(ChannelMomentsArgs) X(BatchNormApplyArgs) X(BatchNormBackwardArgs) X(LayerNormArgs) X(LayerNormBackwardArgs) X(LstmCellArgs) X(LstmCellBackwardArgs) X(GruCellArgs) X(GruCellBackwardArgs) X(AttentionSoftmaxArgs) X(AttentionSoftmaxBackwardArgs) X(SgdUpdateArgs) X(AdamUpdateArgs) X(RmspropUpdateArgs)
 
 }  // namespace binding
 }  // namespace myelin

@@ -240,6 +240,13 @@ export const KERNELS = {
       inout('out', 'T', { size: 'batch*m*n' }), params('p', 'MatmulParams', MATMUL)] as const,
     js: anyNumeric('T'), native: float32('T'),
   }),
+  matmulBf16: kernel({
+    doc: 'matmul of bfloat16 A and B into float32 out (+ out with accumulate), products summed in float32 or wider.',
+    args: [input('a', 'H', { size: 'batch*m*n*k == 0 ? 0 : (batch-1)*strideA + m*k' }),
+      input('b', 'H', { size: 'batch*m*n*k == 0 ? 0 : (batch-1)*strideB + k*n' }),
+      inout('out', 'F', { size: 'batch*m*n' }), params('p', 'MatmulParams', MATMUL)] as const,
+    js: [{ H: 'bfloat16', F: 'float32' }], native: [{ H: 'bfloat16', F: 'float32' }],
+  }),
   conv2d: kernel({
     doc: 'out = conv(x, w) (+ bias per output channel). x [n, cIn, h, w], w [cOut, cIn/groups, kh, kw].',
     args: [input('x', 'T', { size: CONV_X }), input('w', 'T', { size: CONV_W }), maybe(input('bias', 'T', { size: 'cOut' })),

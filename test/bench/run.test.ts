@@ -72,11 +72,26 @@ test('native GEMM rows at each --threads count, or a field saying why native was
   }
 });
 
+test('bf16: float32 and bfloat16 GEMM rows at each --threads count, or why native was skipped', () => {
+  const r = run('bf16', '--quick', '--threads', '1,2', '--sizes', '40', '--time', '5');
+  assert.equal(r.status, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as Record<string, Row>;
+  const native = report.machine.native as Row;
+  if (native.available) {
+    assert.match(native.bf16_gemm_path as string, /^(avx512bf16|portable)$/);
+    const rows = report.bf16.rows as Row[];
+    assert.deepEqual(rows.map((x) => x.n), [40, 40]);
+    for (const row of rows) for (const k of ['f32_gflops', 'bf16_gflops', 'bf16_over_f32']) positive(row, k);
+  } else {
+    assert.match(report.bf16.skipped as string, /native backend unavailable/);
+  }
+});
+
 test('an unknown section or a bad flag value exits 2 with one clear message', () => {
   const a = run('gemm', 'resnet');
   assert.equal(a.status, 2);
   assert.equal(a.stdout, '');
-  assert.match(a.stderr, /unknown section 'resnet' \(sections: gemm, conv, cnn, tfjs, sequence, generative, serve\)/);
+  assert.match(a.stderr, /unknown section 'resnet' \(sections: gemm, bf16, conv, cnn, tfjs, sequence, generative, serve\)/);
   const b = run('gemm', '--sizes', '0,64');
   assert.equal(b.status, 2);
   assert.match(b.stderr, /--sizes must be a comma-separated list of positive integers/);

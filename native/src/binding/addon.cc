@@ -20,6 +20,7 @@
 
 #include "../cpu_features.h"
 #include "../gemm.h"
+#include "../gemm_bf16.h"
 #include "../kernels/malloc_tuning.h"
 #include "../thread_pool.h"
 #include "../kernels/rnn.h"
@@ -107,7 +108,7 @@ void set(napi_env env, napi_value obj, const char* name, napi_value v) {
   }                                                                                              \
   static napi_value js_##name##_body(myelin::binding::Args& args)
 
-// info(): a description of the CPU, the GEMM path and the thread pool
+// info(): a description of the CPU, the GEMM paths (float32, bfloat16) and the thread pool
 MYELIN_FN(info) {
   napi_env env = args.env();
   napi_value o;
@@ -116,6 +117,7 @@ MYELIN_FN(info) {
   set(env, o, "cpu_features", make_string(env, feature_list()));
   set(env, o, "cpu", make_string(env, f.describe()));
   set(env, o, "gemm_path", make_string(env, myelin::sgemm_path_name()));
+  set(env, o, "bf16_gemm_path", make_string(env, myelin::bf16gemm_path_name()));
   set(env, o, "threads", make_number(env, myelin::get_num_threads()));
   set(env, o, "physical_cores", make_number(env, myelin::physical_core_count()));
   return o;

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "../gemm_bf16.h"
 #include "../kernels/conv.h"
 #include "run.h"
 
@@ -47,6 +48,14 @@ void run(const MatmulArgs& a) {
   // sgemm needs C apart from A and B
   if (p.k > 0) check_disjoint({{&a.out, "out"}}, {&a.a, &a.b});
   k::matmul_f32(a.a.f32(), a.b.f32(), a.out.f32(), p.batch, p.m, p.n, p.k, p.transA, p.transB, p.strideA, p.strideB, p.accumulate);
+}
+
+void run(const MatmulBf16Args& a) {
+  const MatmulParams& p = a.p;
+  if (p.batch == 0 || p.m == 0 || p.n == 0) return;
+  if (p.k > 0) check_disjoint({{&a.out, "out"}}, {&a.a, &a.b});
+  bf16gemm_batched(p.transA, p.transB, p.m, p.n, p.k, static_cast<const uint16_t*>(a.a.data),
+                   static_cast<const uint16_t*>(a.b.data), a.out.f32(), p.accumulate, p.batch, p.strideA, p.strideB);
 }
 
 void run(const Conv2dArgs& a) { k::conv2d_f32(a.x.f32(), a.w.f32(), a.bias.f32_or_null(), a.out.f32(), conv_shape(a.p)); }

@@ -11,6 +11,7 @@ import { binary, unary, where } from './elementwise.js';
 import { argReduce, reduce } from './reduce.js';
 import { cast, expand, gatherRows, permute, scatterAddAlongAxis, scatterAddRows, slice, sliceAssign, takeAlongAxis } from './movement.js';
 import { matmul } from './matmul.js';
+import { matmulBf16 } from './matmul-bf16.js';
 import { conv2d, conv2dBackwardData, conv2dBackwardWeight } from './conv.js';
 import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './pool.js';
 import {
@@ -50,7 +51,7 @@ export function createJsBackend(): Backend {
     unary, binary, where,
     reduce, argReduce,
     expand, permute, slice, sliceAssign, gatherRows, scatterAddRows, takeAlongAxis, scatterAddAlongAxis,
-    matmul, conv2d, conv2dBackwardData, conv2dBackwardWeight,
+    matmul, matmulBf16, conv2d, conv2dBackwardData, conv2dBackwardWeight,
     maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward,
     softmax, softmaxBackward, channelMoments, batchNormApply, batchNormBackward, layerNorm, layerNormBackward,
     lstmCell, lstmCellBackward, gruCell, gruCellBackward,

@@ -27,7 +27,7 @@ export type AddonKernel<S> = S extends KernelSpec<infer A> ? (...args: TensorTyp
 export type NativeAddon = {
   specFingerprint: string;
   version: string;
-  info(): { cpu_features: string; cpu: string; gemm_path: string; threads: number; physical_cores: number };
+  info(): { cpu_features: string; cpu: string; gemm_path: string; bf16_gemm_path: string; threads: number; physical_cores: number };
   setNumThreads(n: number): number;
   getNumThreads(): number;
   /** Registers the Float64Array the kernels read their non-tensor arguments from. */

@@ -21,6 +21,8 @@ export interface NativeInfo {
   native_version: string;
   cpu_features: string;
   gemm_path: string;
+  /** The path matmulBf16 takes: avx512bf16 (vdpbf16ps) or portable (widened, then the float32 GEMM). */
+  bf16_gemm_path: string;
   threads: number;
   physical_cores: number;
 }
@@ -81,7 +83,7 @@ export function createNativeBackend(addon: NativeAddon, js: Backend,
     info(): NativeInfo {
       const i = addon.info();
       return {
-        native_version: addon.version, cpu_features: i.cpu_features, gemm_path: i.gemm_path,
+        native_version: addon.version, cpu_features: i.cpu_features, gemm_path: i.gemm_path, bf16_gemm_path: i.bf16_gemm_path,
         threads: i.threads, physical_cores: i.physical_cores,
       };
     },
