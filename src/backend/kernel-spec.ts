@@ -65,6 +65,9 @@ export interface ShapeArg<N extends string = string> {
 export type FieldSpec = ScalarKind | readonly [ScalarKind, 'optional'];
 export type Fields = Readonly<Record<string, FieldSpec>>;
 
+/** A params field's scalar kind. */
+export const fieldKind = (f: FieldSpec): ScalarKind => (typeof f === 'string' ? f : f[0]);
+
 export interface ParamsArg<N extends string = string, F extends Fields = Fields> {
   kind: 'params';
   name: N;

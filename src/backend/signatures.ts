@@ -3,7 +3,7 @@
 // js backend's guard and the generated C++ argument check (kernels.gen.h) all compute the same
 // key from a call's arguments and look it up, so the three can never disagree.
 
-import { DTYPES, dtypeOfStorage, type DType } from '../dtype/dtype.js';
+import { DTYPES, storageCode, type DType } from '../dtype/dtype.js';
 import type { ArgSpec, EnumArg, KernelSpec, ScalarArg, Signature, TensorArg } from './kernel-spec.js';
 
 /** A tensor argument's code in a key: 0 for null, 1 + its index in DTYPES otherwise. */
@@ -11,11 +11,8 @@ export const DTYPE_CODES = DTYPES.length + 1;
 /** Room for the variant in a key (enums have fewer values than this). */
 export const VARIANT_CODES = 64;
 
-export function dtypeCode(a: unknown): number {
-  if (a === null || a === undefined) return 0;
-  const d = dtypeOfStorage(a);
-  return d === undefined ? -1 : DTYPES.indexOf(d) + 1;
-}
+/** A tensor argument's code in a key: 0 for null, NaN for a non-storage (dtype.ts). */
+export const dtypeCode = storageCode;
 
 export const tensorArgs = (spec: KernelSpec): TensorArg[] =>
   spec.args.filter((a): a is TensorArg => a.kind === 'tensor');
@@ -77,21 +74,21 @@ export function allowedKeys(spec: KernelSpec, signatures: readonly Signature[]):
   return [...keys].sort((a, b) => a - b);
 }
 
+/** allowedKeys as a set, for lookups. */
+export const keySet = (spec: KernelSpec, signatures: readonly Signature[]): ReadonlySet<number> => new Set(allowedKeys(spec, signatures));
+
 /**
- * A function telling whether a call's arguments (as passed to the Backend method) fall in the
- * signatures: a few instanceof checks and a set lookup, no allocation.
+ * A function telling whether a call's arguments (as passed to the Backend method) give one of
+ * `keys`: a few instanceof checks and a set lookup, no allocation.
  */
-export function compileSupport(spec: KernelSpec, signatures: readonly Signature[]): (args: ArrayLike<unknown>) => boolean {
-  const keys = new Set(allowedKeys(spec, signatures));
+export function compileSupport(spec: KernelSpec, keys: ReadonlySet<number>): (args: ArrayLike<unknown>) => boolean {
   const positions = spec.args.flatMap((a, i) => (a.kind === 'tensor' ? [i] : []));
   const variant = variantArg(spec);
   if (keys.size === 0) return () => false;
   return (args) => {
     let key = 0;
     for (let i = 0; i < positions.length; i++) {
-      const c = dtypeCode(args[positions[i]]);
-      if (c < 0) return false;
-      key = key * DTYPE_CODES + c;
+      key = key * DTYPE_CODES + dtypeCode(args[positions[i]]); // NaN for a non-storage: no key
     }
     const v = variant === null ? 0 : variantCode(variant.values, args[variant.index]);
     return v >= 0 && keys.has(key * VARIANT_CODES + v);
@@ -104,19 +101,6 @@ export function describeDtypes(spec: KernelSpec, args: ArrayLike<unknown>): stri
     if (a.kind !== 'tensor') return [];
     const v = args[i];
     const code = dtypeCode(v);
-    return [`${a.name}: ${code === 0 ? 'null' : code < 0 ? 'not a storage' : DTYPES[code - 1]}`];
+    return [`${a.name}: ${code === 0 ? 'null' : Number.isNaN(code) ? 'not a storage' : DTYPES[code - 1]}`];
   }).join(', ');
-}
-
-/** Whether the signatures cover a dtype combination given by name (null for an absent optional tensor). */
-export function signaturesCover(spec: KernelSpec, signatures: readonly Signature[], dtypes: Readonly<Record<string, DType | null>>,
-  variant?: string): boolean {
-  const v = variantArg(spec);
-  let key = 0;
-  for (const t of tensorArgs(spec)) {
-    const d = dtypes[t.name];
-    key = key * DTYPE_CODES + (d === null || d === undefined ? 0 : DTYPES.indexOf(d) + 1);
-  }
-  const vc = v === null ? 0 : variant === undefined ? 0 : v.values.indexOf(variant);
-  return vc >= 0 && allowedKeys(spec, signatures).includes(key * VARIANT_CODES + vc);
 }

@@ -25,7 +25,8 @@ export function clip(s: string): string {
 const QUOTE = 0x22, BACKSLASH = 0x5c, COMMA = 0x2c;
 const OPEN_OBJECT = 0x7b, CLOSE_OBJECT = 0x7d, OPEN_ARRAY = 0x5b, CLOSE_ARRAY = 0x5d;
 
-interface Level { object: boolean; keys: Set<string> | null; expectKey: boolean; count: number }
+/** An open object or array; expectNew: the next string is a key (object) or the next value a new element (array). */
+interface Level { object: boolean; keys: Set<string> | null; expectNew: boolean; count: number }
 
 /** The index of the quote that closes the string opening before `start` (-1: none). */
 function closingQuote(raw: Uint8Array, start: number): number {
@@ -58,8 +59,8 @@ export function scanHeader(raw: Uint8Array, where: string): void {
       i = closingQuote(raw, start);
       if (i < 0) fail(start - 1, 'unterminated string');
       const top = stack[stack.length - 1];
-      if (top !== undefined && top.object && top.expectKey) {
-        top.expectKey = false;
+      if (top !== undefined && top.object && top.expectNew) {
+        top.expectNew = false;
         if (i - start > HEADER_LIMITS.nameBytes) fail(start, `a key of ${i - start} bytes (the limit is ${HEADER_LIMITS.nameBytes})`);
         let key: string;
         try {
@@ -74,13 +75,13 @@ export function scanHeader(raw: Uint8Array, where: string): void {
     } else if (b === OPEN_OBJECT || b === OPEN_ARRAY) {
       if (stack.length >= HEADER_LIMITS.depth) fail(i, `nesting deeper than ${HEADER_LIMITS.depth} levels`);
       countElement(stack, i, fail);
-      stack.push({ object: b === OPEN_OBJECT, keys: b === OPEN_OBJECT ? new Set() : null, expectKey: b === OPEN_OBJECT, count: 0 });
+      stack.push({ object: b === OPEN_OBJECT, keys: b === OPEN_OBJECT ? new Set() : null, expectNew: b === OPEN_OBJECT, count: 0 });
     } else if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) {
       stack.pop();
     } else if (b === COMMA) {
       // in an object the next string is a key; in an array the next value is a new element
       const top = stack[stack.length - 1];
-      if (top !== undefined) top.expectKey = true;
+      if (top !== undefined) top.expectNew = true;
     } else if (b > 0x20) {
       countElement(stack, i, fail); // a number, true, false or null starts (or goes on) here
     }
@@ -92,9 +93,9 @@ function countElement(stack: Level[], pos: number, fail: (pos: number, what: str
   const top = stack[stack.length - 1];
   if (top === undefined || top.object) return;
   // a value's first byte follows '[' or ',' (or white space after them)
-  if (top.count === 0 || top.expectKey) {
+  if (top.count === 0 || top.expectNew) {
     top.count++;
-    top.expectKey = false;
+    top.expectNew = false;
     if (top.count > HEADER_LIMITS.arrayLength) fail(pos, `an array longer than ${HEADER_LIMITS.arrayLength} elements`);
   }
 }

@@ -5,7 +5,7 @@
 import type { Backend, Storage } from '../backend.js';
 import type { KernelSpec } from '../kernel-spec.js';
 import { KERNELS, KERNEL_NAMES, type Kernels } from '../kernels.js';
-import { compileSupport, describeDtypes } from '../signatures.js';
+import { compileSupport, describeDtypes, keySet } from '../signatures.js';
 import { allocArray, type DType, type TypedArray } from '../../dtype/dtype.js';
 import { binary, unary, where } from './elementwise.js';
 import { argReduce, reduce } from './reduce.js';
@@ -32,7 +32,7 @@ function guarded(kernels: Kernels): { kernels: Kernels; handles: Backend['handle
   const checks: Record<string, (args: ArrayLike<unknown>) => boolean> = {};
   for (const name of KERNEL_NAMES) {
     const spec: KernelSpec = KERNELS[name];
-    const ok = compileSupport(spec, spec.js);
+    const ok = compileSupport(spec, keySet(spec, spec.js));
     const run = kernels[name] as (...args: unknown[]) => void;
     checks[name] = ok;
     out[name] = (...args: unknown[]): void => {

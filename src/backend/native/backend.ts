@@ -10,7 +10,7 @@
 import type { Backend, Storage } from '../backend.js';
 import type { KernelSpec } from '../kernel-spec.js';
 import { KERNELS, KERNEL_NAMES, type KernelName, type Kernels } from '../kernels.js';
-import { allowedKeys, compileSupport } from '../signatures.js';
+import { compileSupport, keySet } from '../signatures.js';
 import type { NativeAddon } from './addon.js';
 import { nativeCall } from './marshal.js';
 import { Buffer } from 'node:buffer';
@@ -70,8 +70,9 @@ export function createNativeBackend(addon: NativeAddon, js: Backend,
       runsNatively[name] = () => false;
       continue;
     }
-    runsNatively[name] = compileSupport(spec, spec.native);
-    kernels[name] = nativeCall(spec, addon, name, fallback, new Set(allowedKeys(spec, spec.native)));
+    const keys = keySet(spec, spec.native);
+    runsNatively[name] = compileSupport(spec, keys);
+    kernels[name] = nativeCall(spec, addon, name, fallback, keys);
   }
 
   const backend: NativeBackend = {

@@ -6,13 +6,12 @@
 // writes the file; test/backend/kernel-spec.test.ts fails when it is stale.
 
 import { allocArray, DTYPES } from '../../dtype/dtype.js';
-import type { ArgSpec, FieldSpec, KernelSpec, ParamsArg } from '../kernel-spec.js';
+import { fieldKind, type ArgSpec, type KernelSpec, type ParamsArg } from '../kernel-spec.js';
 import { ARG_REDUCE_OPS, BINARY_OPS, KERNELS, KERNEL_NAMES, REDUCE_OPS, UNARY_OPS } from '../kernels.js';
 import { allowedKeys, DTYPE_CODES, variantArg, VARIANT_CODES } from '../signatures.js';
 import { specFingerprint } from './fingerprint.js';
 import { parseSize, sizeToCpp } from '../size-expr.js';
 
-const fieldKind = (f: FieldSpec) => (typeof f === 'string' ? f : f[0]);
 const cppType = (kind: string) => (kind === 'bool' ? 'bool' : kind === 'number' ? 'double' : 'int64_t');
 const structName = (kernel: string) => kernel[0].toUpperCase() + kernel.slice(1) + 'Args';
 
@@ -49,7 +48,7 @@ function kernelStruct(name: string, spec: KernelSpec): string[] {
   const keys = allowedKeys(spec, spec.native);
   const signature = spec.args.map((a) => (a.kind === 'tensor' && a.optional ? `${a.name}?` : a.name)).join(', ');
   const checks = spec.args.flatMap((a) => (a.kind === 'tensor' && a.size !== undefined
-    ? [`    r.need(${a.name}, "${a.name}", ${sizeToCpp(parseSize(a.size), ref)});`] : []));
+    ? [`r.need(${a.name}, "${a.name}", ${sizeToCpp(parseSize(a.size), ref)});`] : []));
   const variantValue = variant === null ? '0' : spec.args[variant.index].kind === 'enum' ? spec.args[variant.index].name :
     `(${spec.args[variant.index].name} ? 1 : 0)`;
   const tensors = spec.args.filter((a) => a.kind === 'tensor').map((a) => a.name);
@@ -63,7 +62,7 @@ function kernelStruct(name: string, spec: KernelSpec): string[] {
     `    ${spec.args.map(readerCall).join(' ')}`,
     `    static const uint64_t kDtypes[] = {${keys.length === 0 ? '0' : keys.join(', ')}};` +
       ` r.dtypes(kDtypes, ${keys.length}, {${tensors.map((t) => `&${t}`).join(', ')}}, ${variantValue});`,
-    ...(checks.length > 0 ? [`    ${checks.map((c) => c.trim()).join(' ')}`] : []),
+    ...(checks.length > 0 ? [`    ${checks.join(' ')}`] : []),
     '  }',
     '};',
     `void run(const ${structName(name)}& a);`,

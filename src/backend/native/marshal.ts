@@ -10,18 +10,15 @@
 // compiled per kernel from its declaration (new Function): fixed arity, the dtype check and the
 // scalar writes unrolled, no allocation. `nativeCallSource` shows the code it runs.
 
-import { DTYPE_ARRAYS, DTYPES } from '../../dtype/dtype.js';
-import type { FieldSpec, KernelSpec } from '../kernel-spec.js';
+import { fieldKind, type KernelSpec } from '../kernel-spec.js';
 import { KERNELS, KERNEL_NAMES, type KernelName } from '../kernels.js';
-import { DTYPE_CODES, variantArg, VARIANT_CODES } from '../signatures.js';
+import { DTYPE_CODES, dtypeCode, variantArg, VARIANT_CODES } from '../signatures.js';
 import type { NativeAddon } from './addon.js';
 
 /** The largest rank the native kernels take (native/src/kernels/kernels.h kMaxRank). */
 export const MAX_RANK = 32;
 
 type Fn = (...args: unknown[]) => void;
-
-const fieldKind = (f: FieldSpec) => (typeof f === 'string' ? f : f[0]);
 
 /**
  * The source of a kernel's wrapper: `function (a0, a1, ...)` that, when `check` is set, calls
@@ -64,13 +61,6 @@ export function nativeCallSource(spec: KernelSpec, check: boolean): string {
   return `return function (${params.join(', ')}) {\n  ${lines.join('\n  ')}\n};`;
 }
 
-/**
- * A storage's dtype code (signatures.ts), NaN when it is not a storage: an unrolled instanceof
- * chain over the dtypes' array classes, in DTYPES order.
- */
-const code = new Function('classes', `return (a) => a === null || a === undefined ? 0 : ${
-  DTYPES.map((_, i) => `a instanceof classes[${i}] ? ${i + 1} : `).join('')}NaN;`)(DTYPES.map((d) => DTYPE_ARRAYS[d])) as (a: unknown) => number;
-
 /** Room in the scalar buffer for any kernel's scalars. */
 export function scalarCount(spec: KernelSpec): number {
   return spec.args.length * 2 + spec.args.filter((a) => a.kind === 'shape').length * MAX_RANK +
@@ -104,7 +94,7 @@ export function nativeCall(spec: KernelSpec, addon: NativeAddon, name: KernelNam
     for (const k of keys) table[k] = 1;
   }
   const make = new Function('fn', 'fallback', 'keys', 'table', 's', 'enums', 'code', nativeCallSource(spec, keys !== undefined));
-  return make(fn, fallback ?? fn, keys, table, scalarBuffer(addon), enums, code) as Fn;
+  return make(fn, fallback ?? fn, keys, table, scalarBuffer(addon), enums, dtypeCode) as Fn;
 }
 
 /** Calls the addon's kernel with a Backend call's arguments, unchecked (for the C++ checks' tests). */
